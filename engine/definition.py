@@ -1,0 +1,320 @@
+"""Validation of a whole workflow definition (`"schema_version": 1`).
+
+`check_definition(data)` returns every `DefinitionError` (path + sentence);
+`validate_definition(data)` returns a `ValidatedDefinition` or raises
+`InvalidDefinition`. Arbitrary JSON never makes either raise anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.conditions import Condition
+from engine.errors import DefinitionError, InvalidDefinition, join_path
+from engine.params import ParamValue, compile_param_value
+from engine.registry import Registry
+from engine.scope import ScopeField, ScopeSchema
+from engine.steps import StepCheck, StepType, step_registry
+from engine.triggers import TriggerType, trigger_registry
+from engine.types.base import describe_raw
+from engine.types.object import ObjectType
+
+SCHEMA_VERSION = 1
+TOP_LEVEL_KEYS = {"schema_version", "name", "description", "trigger", "conditions", "steps"}
+STEP_KEYS = {"key", "type", "params", "when", "on_error", "retry", "label"}
+STEP_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ON_ERROR_CHOICES = ("stop", "continue")
+MAX_STEPS = 100
+MAX_ATTEMPTS = 20
+MAX_BACKOFF_SECONDS = 86_400
+MAX_NAME_LENGTH = 200
+
+
+@dataclass
+class CompiledStep:
+    """One step of a validated definition, ready for the executor."""
+
+    index: int
+    key: str
+    type_key: str
+    step_type: StepType
+    params: dict[str, ParamValue]
+    schema: ScopeSchema
+    when: Condition | None = None
+    on_error: str = "stop"
+    max_attempts: int = 1
+    backoff_seconds: float = 0.0
+    label: str = ""
+
+
+@dataclass
+class ValidatedDefinition:
+    """A definition that passed every check, with its compiled parts."""
+
+    data: Mapping[str, Any]
+    trigger_type: TriggerType
+    trigger_config: dict[str, Any]
+    scope: ScopeSchema
+    condition: Condition
+    steps: list[CompiledStep] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+    def step(self, key: str) -> CompiledStep:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+
+def validate_definition(data: object, *, triggers: Registry[type[TriggerType]] | None = None,
+                        steps: Registry[type[StepType]] | None = None) -> ValidatedDefinition:
+    """Validate `data`; return the compiled definition or raise `InvalidDefinition`."""
+    validator = _Validator(triggers or trigger_registry, steps or step_registry)
+    result = validator.run(data)
+    if validator.errors or result is None:
+        raise InvalidDefinition(validator.errors or [DefinitionError("", "invalid definition")])
+    return result
+
+
+def check_definition(data: object, *, triggers: Registry[type[TriggerType]] | None = None,
+                     steps: Registry[type[StepType]] | None = None) -> list[DefinitionError]:
+    """Every error in `data` (an empty list when it is valid)."""
+    validator = _Validator(triggers or trigger_registry, steps or step_registry)
+    validator.run(data)
+    return validator.errors
+
+
+class _Validator:
+    def __init__(self, triggers: Registry[type[TriggerType]],
+                 steps: Registry[type[StepType]]) -> None:
+        self.triggers = triggers
+        self.step_types = steps
+        self.errors: list[DefinitionError] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.errors.append(DefinitionError(path, message))
+
+    def run(self, data: object) -> ValidatedDefinition | None:
+        if not isinstance(data, Mapping):
+            self.error("", f"a definition must be a JSON object, not {describe_raw(data)}")
+            return None
+        self.check_header(data)
+        trigger = self.check_trigger(data.get("trigger"))
+        if trigger is None:
+            return None
+        trigger_type, config, scope = trigger
+        condition = self.check_condition(data.get("conditions"), scope, "conditions")
+        compiled_steps = self.check_steps(data.get("steps"), scope)
+        if self.errors or condition is None:
+            return None
+        return ValidatedDefinition(data, trigger_type, config, scope, condition, compiled_steps)
+
+    # -- header ----------------------------------------------------------------
+
+    def check_header(self, data: Mapping[str, Any]) -> None:
+        if "schema_version" not in data:
+            self.error("schema_version", f"missing; this engine reads schema_version "
+                                         f"{SCHEMA_VERSION}")
+        elif data["schema_version"] != SCHEMA_VERSION or isinstance(data["schema_version"], bool):
+            self.error("schema_version", f"{describe_raw(data['schema_version'])} is not "
+                                         f"supported; this engine reads schema_version "
+                                         f"{SCHEMA_VERSION}")
+        for key in sorted(str(key) for key in data if key not in TOP_LEVEL_KEYS):
+            self.error(key, f'unknown key "{key}" (expected: {", ".join(sorted(TOP_LEVEL_KEYS))})')
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.error("name", "a workflow needs a name")
+        elif len(name) > MAX_NAME_LENGTH:
+            self.error("name", f"at most {MAX_NAME_LENGTH} characters")
+        description = data.get("description", "")
+        if description is not None and not isinstance(description, str):
+            self.error("description", "must be text")
+
+    # -- trigger ---------------------------------------------------------------
+
+    def check_trigger(self, raw: object
+                      ) -> tuple[TriggerType, dict[str, Any], ScopeSchema] | None:
+        if raw is None:
+            self.error("trigger", 'a workflow needs a trigger, e.g. {"type": "manual"}')
+            return None
+        if not isinstance(raw, Mapping):
+            self.error("trigger", f"expected an object, not {describe_raw(raw)}")
+            return None
+        type_key = raw.get("type")
+        trigger_class = self.triggers.find(type_key)
+        if trigger_class is None:
+            known = ", ".join(self.triggers.keys()) or "none registered"
+            self.error("trigger.type", f"unknown trigger {describe_raw(type_key)} "
+                                       f"(known triggers: {known})")
+            return None
+        trigger_type = trigger_class()
+        config = {key: value for key, value in raw.items() if key != "type"}
+        errors = trigger_type.check_config(config, "trigger")
+        if errors:
+            self.errors.extend(errors)
+            return None
+        return trigger_type, config, trigger_type.scope(config)
+
+    # -- conditions ------------------------------------------------------------
+
+    def check_condition(self, raw: object, schema: ScopeSchema, path: str) -> Condition | None:
+        errors = Condition.check(raw, schema, path=path)
+        if errors:
+            self.errors.extend(errors)
+            return None
+        return Condition.compile(raw, schema, path=path)
+
+    # -- steps -----------------------------------------------------------------
+
+    def check_steps(self, raw: object, base_scope: ScopeSchema) -> list[CompiledStep]:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.error("steps", f"expected a list of steps, not {describe_raw(raw)}")
+            return []
+        if len(raw) > MAX_STEPS:
+            self.error("steps", f"a workflow may have at most {MAX_STEPS} steps")
+            return []
+        all_keys = [item.get("key") for item in raw if isinstance(item, Mapping)]
+        seen: dict[str, int] = {}
+        compiled: list[CompiledStep] = []
+        earlier = ObjectType((), type_name="Steps")
+        for index, item in enumerate(raw):
+            path = join_path("steps", index)
+            scope = base_scope.with_field(ScopeField("steps", earlier, label="Earlier steps"))
+            later = [key for key in all_keys[index:] if isinstance(key, str)]
+            step = self.check_step(item, index, path, scope, later, seen)
+            if step is None:
+                continue
+            compiled.append(step)
+            check = StepCheck(path, scope, step.params, item.get("params") or {})
+            outputs = ObjectType(step.step_type.output_fields(check),
+                                 type_name=f"Outputs of {step.key}")
+            earlier = earlier.with_field(ScopeField(step.key, outputs,
+                                                    label=step.label or step.key))
+        return compiled
+
+    def check_step(self, item: object, index: int, path: str, scope: ScopeSchema,
+                   later_keys: list[str], seen: dict[str, int]) -> CompiledStep | None:
+        if not isinstance(item, Mapping):
+            self.error(path, f"expected a step object, not {describe_raw(item)}")
+            return None
+        before = len(self.errors)
+        for key in sorted(str(key) for key in item if key not in STEP_KEYS):
+            self.error(join_path(path, key), f'unknown step key "{key}" (expected: '
+                                             f'{", ".join(sorted(STEP_KEYS))})')
+        key = item.get("key")
+        if not isinstance(key, str) or not STEP_KEY_RE.match(key):
+            self.error(join_path(path, "key"), "a step key is lower-case letters, digits and _, "
+                                               f"starting with a letter; got {describe_raw(key)}")
+            key = None
+        elif key in seen:
+            self.error(join_path(path, "key"),
+                       f'duplicate step key "{key}" (also steps[{seen[key]}])')
+        else:
+            seen[key] = index
+        type_key = item.get("type")
+        step_class = self.step_types.find(type_key)
+        if step_class is None:
+            known = ", ".join(self.step_types.keys()) or "none registered"
+            self.error(join_path(path, "type"), f"unknown step type {describe_raw(type_key)} "
+                                                f"(known steps: {known})")
+            return None
+        step_type = step_class()
+        hint = _later_step_hint(later_keys, key)
+        params = self.check_params(item.get("params"), step_type, scope,
+                                   join_path(path, "params"), hint)
+        when = None
+        if item.get("when") not in (None, {}):
+            when = self.check_condition(item["when"], scope, join_path(path, "when"))
+        on_error = item.get("on_error", "stop")
+        if on_error not in ON_ERROR_CHOICES:
+            self.error(join_path(path, "on_error"), f'{describe_raw(on_error)} is not "stop" or '
+                                                    '"continue"')
+        max_attempts, backoff = self.check_retry(item.get("retry"), join_path(path, "retry"))
+        label = item.get("label", "")
+        if not isinstance(label, str):
+            self.error(join_path(path, "label"), "must be text")
+            label = ""
+        if params is not None and len(self.errors) == before:
+            check = StepCheck(path, scope, params, item.get("params") or {})
+            self.errors.extend(step_type.check(check))
+        if len(self.errors) > before or key is None or params is None:
+            return None
+        return CompiledStep(index, key, str(type_key), step_type, params, scope, when,
+                            str(on_error), max_attempts, backoff, label)
+
+    def check_params(self, raw: object, step_type: StepType, scope: ScopeSchema, path: str,
+                     hint: Any) -> dict[str, ParamValue] | None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            self.error(path, f"expected an object of params, not {describe_raw(raw)}")
+            return None
+        declared = {param.name: param for param in step_type.params}
+        before = len(self.errors)
+        for name in sorted(str(name) for name in raw if name not in declared):
+            expected = ", ".join(declared) or "none"
+            self.error(join_path(path, name), f'{step_type.key} has no param "{name}" '
+                                              f"(its params: {expected})")
+        compiled: dict[str, ParamValue] = {}
+        for name, param in declared.items():
+            value = raw.get(name)
+            if value is None or value == "" or value == []:
+                if param.required and param.default is None:
+                    self.error(join_path(path, name), f'missing required param "{name}" '
+                                                      f"({param.type.spec})")
+                continue
+            result = compile_param_value(value, param.type, scope, join_path(path, name),
+                                         self.errors, path_hint=hint)
+            if result is not None:
+                compiled[name] = result
+        return compiled if len(self.errors) == before else None
+
+    def check_retry(self, raw: object, path: str) -> tuple[int, float]:
+        if raw is None:
+            return 1, 0.0
+        if not isinstance(raw, Mapping):
+            self.error(path, 'expected {"max_attempts": N, "backoff_seconds": S}')
+            return 1, 0.0
+        for key in sorted(str(key) for key in raw if key not in {"max_attempts",
+                                                                 "backoff_seconds"}):
+            self.error(join_path(path, key), f'unknown retry setting "{key}"')
+        attempts = raw.get("max_attempts", 1)
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or not (
+                1 <= attempts <= MAX_ATTEMPTS):
+            self.error(join_path(path, "max_attempts"),
+                       f"a whole number from 1 to {MAX_ATTEMPTS}, got {describe_raw(attempts)}")
+            attempts = 1
+        backoff = raw.get("backoff_seconds", 0)
+        if isinstance(backoff, bool) or not isinstance(backoff, int | float) or not (
+                0 <= backoff <= MAX_BACKOFF_SECONDS):
+            self.error(join_path(path, "backoff_seconds"),
+                       f"a number of seconds from 0 to {MAX_BACKOFF_SECONDS}, "
+                       f"got {describe_raw(backoff)}")
+            backoff = 0
+        return attempts, float(backoff)
+
+
+def _later_step_hint(later_keys: list[str], own_key: str | None):  # type: ignore[no-untyped-def]
+    """A function that explains a `steps.X...` path naming this or a later step."""
+
+    def hint(path: str) -> str | None:
+        head, _, rest = path.partition(".")
+        if head != "steps" or not rest:
+            return None
+        step_key = rest.split(".", 1)[0]
+        if step_key == own_key:
+            return f'"{path}" refers to this step\'s own output, which does not exist yet'
+        if step_key in later_keys:
+            return (f'"{path}" refers to the output of step "{step_key}", which runs later; '
+                    "only earlier steps' outputs can be used")
+        return None
+
+    return hint

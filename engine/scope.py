@@ -1,0 +1,126 @@
+"""Scopes: the named, typed references a trigger provides to a workflow.
+
+A *scope schema* (`ScopeSchema`) says which paths exist and their types; it is
+what definitions are type-checked against. *Scope values* are plain mappings (and
+`RecordValue`s) that the same paths are resolved in when a workflow runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import EngineError
+from engine.types.base import ValueType
+from engine.types.object import ObjectType
+from engine.types.record import RecordValue
+
+PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$")
+MAX_PATH_SEGMENTS = 12
+
+
+@dataclass(frozen=True)
+class ScopeField:
+    """One named, typed, labelled reference (`total_amount: Number "Total"`)."""
+
+    name: str
+    type: ValueType
+    label: str = ""
+    help: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+class PathError(EngineError):
+    """A path does not exist in a scope schema; the message says which part."""
+
+
+class ScopeSchema:
+    """The typed paths available to a workflow, rooted in an `ObjectType`."""
+
+    def __init__(self, fields: Iterable[ScopeField] = ()) -> None:
+        self.root = ObjectType(fields, type_name="Scope")
+
+    def with_field(self, new_field: ScopeField) -> ScopeSchema:
+        schema = ScopeSchema()
+        schema.root = self.root.with_field(new_field)
+        return schema
+
+    def lookup(self, path: object) -> ScopeField:
+        """Return the field at `path` or raise `PathError` naming the missing part."""
+        if not isinstance(path, str) or not PATH_RE.match(path):
+            raise PathError(f"{_show(path)} is not a reference path such as record.total_amount")
+        segments = path.split(".")
+        if len(segments) > MAX_PATH_SEGMENTS:
+            raise PathError(f'"{path}" is deeper than {MAX_PATH_SEGMENTS} levels')
+        current: ValueType = self.root
+        found: ScopeField | None = None
+        for index, segment in enumerate(segments):
+            found = current.child(segment)
+            if found is None:
+                where = ".".join(segments[:index])
+                if where:
+                    raise PathError(f'"{path}" is not in scope: {where} ({current.spec}) has '
+                                    f'no "{segment}"')
+                roots = ", ".join(sorted(self.root.children())) or "nothing"
+                raise PathError(f'"{path}" is not in scope (available: {roots})')
+            current = found.type
+        assert found is not None
+        return found
+
+    def contains(self, path: str) -> bool:
+        try:
+            self.lookup(path)
+        except PathError:
+            return False
+        return True
+
+    def walk(self, max_depth: int = 3) -> Iterator[tuple[str, ScopeField]]:
+        """Every declared path down to `max_depth` levels, for pickers."""
+        def visit(prefix: str, node: ValueType, depth: int) -> Iterator[tuple[str, ScopeField]]:
+            for name, child in node.children().items():
+                path = f"{prefix}.{name}" if prefix else name
+                yield path, child
+                if depth + 1 < max_depth:
+                    yield from visit(path, child.type, depth + 1)
+
+        yield from visit("", self.root, 0)
+
+    def fields(self) -> Mapping[str, ScopeField]:
+        return self.root.children()
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return f'"{value[:80]}"'
+    return "a " + type(value).__name__ if value is not None else "null"
+
+
+MISSING = object()
+
+
+def resolve_path(values: Mapping[str, Any], path: str) -> Any:
+    """Look `path` up in scope values; a missing part reads as None (unset).
+
+    Only mappings and `RecordValue.scope_child` are followed: no attribute
+    access on arbitrary objects, no calls.
+    """
+    current: Any = values
+    for segment in path.split("."):
+        if current is None:
+            return None
+        if isinstance(current, Mapping):
+            current = current.get(segment)
+        elif isinstance(current, RecordValue):
+            current = current.scope_child(segment)
+        elif isinstance(current, list) and segment.isdigit():
+            position = int(segment)
+            current = current[position] if position < len(current) else None
+        else:
+            return None
+    return current

@@ -1,0 +1,160 @@
+"""Steps: registered actions with typed params and typed outputs.
+
+A step is one class in one file, registered in `step_registry`::
+
+    @step_registry.register
+    class SendSms(StepType):
+        key = "sms.send"
+        label = "Send an SMS"
+        group = "Messaging"
+        params = (Param("to", Phone()), Param("body", Text()))
+        outputs = (Output("message_id", String()),)
+
+        def run(self, inputs, context):
+            ...
+            return {"message_id": "..."}
+
+The builder, the API and validation read this metadata; nothing else needs
+editing to add a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from engine.errors import DefinitionError
+from engine.registry import Registry
+from engine.scope import ScopeField, ScopeSchema
+from engine.types.base import ValueType
+
+if TYPE_CHECKING:
+    from engine.params import ParamValue
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed input of a step or a trigger."""
+
+    name: str
+    type: ValueType
+    label: str = ""
+    required: bool = True
+    default: Any = None
+    help: str = ""
+    #: Redacted from run logs (e.g. a signing secret).
+    secret: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    @property
+    def is_array(self) -> bool:
+        from engine.types.array import ArrayType
+
+        return isinstance(self.type, ArrayType)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.display_label,
+            "type": self.type.spec,
+            "required": self.required,
+            "array": self.is_array,
+            "default": self.type.to_json(self.default) if self.default is not None else None,
+            "help": self.help,
+            "secret": self.secret,
+            "template": self.type.is_template,
+            "input": self.type.input_spec(),
+        }
+
+
+@dataclass(frozen=True)
+class Output:
+    """A typed output of a step, referenced later as `steps.<key>.<name>`."""
+
+    name: str
+    type: ValueType
+    label: str = ""
+    help: str = ""
+
+    def as_field(self) -> ScopeField:
+        return ScopeField(self.name, self.type, label=self.label, help=self.help)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label or self.name, "type": self.type.spec,
+                "help": self.help}
+
+
+class StepRunContext(Protocol):
+    """What a running step is told about its run (the executor provides it)."""
+
+    run_id: Any
+    step_key: str
+    attempt: int
+
+    @property
+    def idempotency_key(self) -> str: ...
+
+
+@dataclass
+class StepCheck:
+    """Passed to `StepType.check`: the compiled params and the scope at this step."""
+
+    path: str
+    schema: ScopeSchema
+    params: Mapping[str, ParamValue]
+    raw_params: Mapping[str, Any]
+
+
+class StepType:
+    """Base class of every step. Subclasses declare metadata and implement `run`.
+
+    Extension points:
+    - `check(step)`: extra save-time validation (e.g. fields that depend on the
+      type of another param); return `DefinitionError`s.
+    - `output_fields(step)`: outputs that depend on params (default: `outputs`).
+    - `run(inputs, context)`: do the work with resolved, typed inputs and return
+      a dict of outputs; raise to fail. Implemented by `workflows_app`.
+    """
+
+    key: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    group: ClassVar[str] = "General"
+    params: ClassVar[tuple[Param, ...]] = ()
+    outputs: ClassVar[tuple[Output, ...]] = ()
+
+    def check(self, step: StepCheck) -> list[DefinitionError]:
+        return []
+
+    def output_fields(self, step: StepCheck | None) -> list[ScopeField]:
+        return [output.as_field() for output in self.outputs]
+
+    def run(self, inputs: dict[str, Any], context: StepRunContext) -> dict[str, Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not implement run()")
+
+    @classmethod
+    def param(cls, name: str) -> Param | None:
+        for param in cls.params:
+            if param.name == name:
+                return param
+        return None
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {
+            "key": cls.key,
+            "label": cls.label or cls.key,
+            "description": cls.description,
+            "group": cls.group,
+            "params": [param.describe() for param in cls.params],
+            "outputs": [output.describe() for output in cls.outputs],
+        }
+
+
+#: Every step class, by key ("email.send").
+step_registry: Registry[type[StepType]] = Registry("step")
