@@ -154,16 +154,16 @@ class _Leaf(Condition):
         subject_type = self.field.type
         result = ConditionResult(self.path, "leaf", False, ref=self.ref, op=self.operator.name)
         try:
-            subject = subject_type.parse_value(resolve_path(values, self.ref))
+            subject = _read(subject_type, resolve_path(values, self.ref))
             value = self.literal
             if self.value_ref is not None and self.value_type is not None:
-                value = self.value_type.parse_value(resolve_path(values, self.value_ref))
+                value = _read(self.value_type, resolve_path(values, self.value_ref))
             leaf_context = context
             if self.previous_path is not None:
                 raw_previous = resolve_path(values, self.previous_path)
                 leaf_context = EvalContext(
                     now=context.now,
-                    previous=subject_type.parse_value(raw_previous),
+                    previous=_read(subject_type, raw_previous),
                     has_previous=_has_path(values, self.previous_path),
                 )
             result.actual = _json_safe(subject_type, subject)
@@ -197,6 +197,18 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_show(item) for item in value) + "]"
     return str(value)
+
+
+def _read(value_type: ValueType, raw: Any) -> Any:
+    """Parse a scope value. Blank text that the type counts as unset but does not
+    parse (an empty e-mail, phone or URL field is stored as "") reads as unset, so
+    that `is_not_set`, `ne` and `changed` see it as unset rather than unreadable."""
+    try:
+        return value_type.parse_value(raw)
+    except ValueParseError:
+        if isinstance(raw, str) and value_type.is_empty(raw):
+            return None
+        raise
 
 
 def _json_safe(value_type: ValueType | None, value: Any) -> Any:

@@ -14,6 +14,8 @@ class _ChangeTest(Operator):
     handles_unset = True
 
     def differs(self, subject_type: ValueType, subject: Any, context: EvalContext) -> bool:
+        if subject_type.is_empty(subject) and subject_type.is_empty(context.previous):
+            return False  # unset before and after ("" and None alike): nothing changed
         return subject_type.comparable(subject) != subject_type.comparable(context.previous)
 
 

@@ -13,7 +13,8 @@ class ArrayType(ValueType):
     """A list whose items are all of `item_type`; written `Item[]` (e.g. `Email[]`).
 
     Not registered by name: `parse_type_spec("Email[]")` builds one. Items are
-    parsed one by one and an error names the index (`[2]: ...`).
+    parsed one by one (a null item is refused like any other value the item type
+    does not read) and an error names the index (`[2]: ...`).
     """
 
     name = "Array"
@@ -44,7 +45,7 @@ class ArrayType(ValueType):
         items = []
         for index, item in enumerate(raw):
             try:
-                items.append(self.item_type.parse_value(item))
+                items.append(self.item_type.parse(item))
             except ValueParseError as exc:
                 raise ValueParseError(f"[{index}]: {exc.reason}") from None
         return items

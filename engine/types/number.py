@@ -7,6 +7,10 @@ from typing import Any
 
 from engine.types.base import ValueType, type_registry
 
+#: At most this many digits before, and after, the decimal point. Without a bound a
+#: short text such as "1e999999999" would be read and later written out in full.
+MAX_DIGITS = 1000
+
 
 @type_registry.register
 class Number(ValueType):
@@ -14,7 +18,8 @@ class Number(ValueType):
 
     Parsed values are `decimal.Decimal`. Floats are read through their shortest
     text form, so `0.1` becomes `Decimal("0.1")` (not 0.1000000000000000055...).
-    Booleans, NaN and infinities are refused. Numeric strings ("12.50") are read;
+    Booleans, NaN, infinities and more than `MAX_DIGITS` digits before or after the
+    point ("1e999999999") are refused. Numeric strings ("12.50") are read;
     anything else ("12abc") is an error.
     """
 
@@ -44,6 +49,9 @@ class Number(ValueType):
             raise self.error(raw, "expected a number")
         if not number.is_finite():
             raise self.error(raw, "must be a finite number")
+        if number.adjusted() >= MAX_DIGITS or number.as_tuple().exponent < -MAX_DIGITS:
+            raise self.error(raw, f"has more than {MAX_DIGITS} digits before or after the "
+                                  "decimal point")
         return number
 
     def to_json(self, value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""The demo domain: customers, their orders and payments."""

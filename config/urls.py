@@ -1,0 +1,11 @@
+"""URL configuration of the demo project."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("workflows/", include("workflows_app.urls")),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

@@ -1,0 +1,27 @@
+"""App configuration for the workflows app."""
+
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class WorkflowsAppConfig(AppConfig):
+    """Wires the engine to Django; never touches the database in ``ready()``.
+
+    - registers the system checks;
+    - imports the built-in triggers and steps, then ``workflow_triggers`` and
+      ``workflow_steps`` modules of every installed app (a project adds a step by
+      writing one such module);
+    - answers the engine's ``Record[...]`` questions from registered models.
+    """
+
+    name = "workflows_app"
+    label = "workflows_app"
+    verbose_name = "Workflows"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from workflows_app import checks, steps, triggers  # noqa: F401  (registration)
+        from workflows_app.records import install_record_provider
+
+        install_record_provider()
+        autodiscover_modules("workflow_triggers", "workflow_steps")

@@ -1,0 +1,168 @@
+"""System checks for the ``WORKFLOWS`` setting (``python manage.py check``).
+
+- ``workflows.E001``: ``WORKFLOWS`` is not a dict.
+- ``workflows.E002``: ``WORKFLOWS`` has an unknown key.
+- ``workflows.E003``: a ``MODELS`` key does not name an installed model
+  (``"app_label.modelname"``).
+- ``workflows.E004``: a ``MODELS`` entry's ``fields`` is neither ``"__all__"`` nor a
+  list of field names of that model.
+- ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type.
+
+All are tagged ``workflows``; E003 and E004 also ``models``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from .conf import DEFAULTS, SETTING_NAME, unknown_key_message
+
+TAG = "workflows"
+
+
+def _user_settings() -> Any:
+    return getattr(settings, SETTING_NAME, {})
+
+
+@checks.register(TAG)
+def check_settings_shape(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """E001, E002, E005: ``WORKFLOWS`` is a dict of known keys with well-typed values."""
+    value = _user_settings()
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [
+            checks.Error(
+                f"settings.{SETTING_NAME} must be a dict, not {type(value).__name__}.",
+                hint='For example: WORKFLOWS = {"MODELS": {"shop.order": {"fields": "__all__"}}}',
+                id="workflows.E001",
+            )
+        ]
+    errors: list[checks.CheckMessage] = []
+    for key in value:
+        if key not in DEFAULTS:
+            errors.append(
+                checks.Error(
+                    unknown_key_message(key),
+                    hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.",
+                    obj=f"settings.{SETTING_NAME}",
+                    id="workflows.E002",
+                )
+            )
+    errors.extend(_check_value_types(value))
+    return errors
+
+
+def _type_error(key: str, expected: str) -> checks.Error:
+    return checks.Error(
+        f"settings.{SETTING_NAME}[{key!r}] must be {expected}.",
+        obj=f"settings.{SETTING_NAME}",
+        id="workflows.E005",
+    )
+
+
+def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    if "MODELS" in value and not isinstance(value["MODELS"], Mapping):
+        errors.append(_type_error("MODELS", 'a dict like {"app_label.modelname": {...}}'))
+    if "HTTP_ALLOWED_PRIVATE_HOSTS" in value:
+        hosts = value["HTTP_ALLOWED_PRIVATE_HOSTS"]
+        if not isinstance(hosts, list | tuple) or not all(isinstance(h, str) for h in hosts):
+            errors.append(
+                _type_error("HTTP_ALLOWED_PRIVATE_HOSTS", "a list of host names, IPs or CIDRs")
+            )
+        else:
+            for host in hosts:
+                if "/" in host:
+                    try:
+                        ipaddress.ip_network(host, strict=False)
+                    except ValueError:
+                        errors.append(
+                            _type_error(
+                                "HTTP_ALLOWED_PRIVATE_HOSTS",
+                                f"a list of host names, IPs or CIDRs; {host!r} is not a CIDR",
+                            )
+                        )
+    for key in ("WEBHOOK_MAX_BYTES", "MAX_CHAIN_DEPTH", "DEDUPE_WINDOW_SECONDS"):
+        if key in value:
+            number = value[key]
+            if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                errors.append(_type_error(key, "a non-negative integer"))
+    return errors
+
+
+@checks.register(TAG, checks.Tags.models)
+def check_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """E003, E004: every ``MODELS`` entry names an installed model and its fields."""
+    value = _user_settings()
+    if not isinstance(value, Mapping):
+        return []
+    registered = value.get("MODELS", {})
+    if not isinstance(registered, Mapping):
+        return []  # reported as E005
+    errors: list[checks.CheckMessage] = []
+    for label, options in registered.items():
+        obj = f"settings.{SETTING_NAME}['MODELS'][{label!r}]"
+        model = _get_model(label)
+        if model is None:
+            errors.append(
+                checks.Error(
+                    f"{obj} does not name an installed model.",
+                    hint='Use "app_label.modelname", e.g. "demo.order".',
+                    obj=obj,
+                    id="workflows.E003",
+                )
+            )
+            continue
+        errors.extend(_check_fields(model, options, obj))
+    return errors
+
+
+def _get_model(label: Any) -> type[models.Model] | None:
+    if not isinstance(label, str) or label.count(".") != 1:
+        return None
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _check_fields(
+    model: type[models.Model], options: Any, obj: str
+) -> list[checks.CheckMessage]:
+    hint = 'Use {"fields": "__all__"} or {"fields": ["name", "status", ...]}.'
+    fields = options.get("fields") if isinstance(options, Mapping) else None
+    if fields == "__all__":
+        return []
+    if not isinstance(fields, list | tuple) or not fields:
+        return [
+            checks.Error(
+                f'{obj}["fields"] must be "__all__" or a non-empty list of field names.',
+                hint=hint,
+                obj=obj,
+                id="workflows.E004",
+            )
+        ]
+    errors: list[checks.CheckMessage] = []
+    for name in fields:
+        try:
+            model._meta.get_field(name)
+        except (FieldDoesNotExist, TypeError):
+            errors.append(
+                checks.Error(
+                    f'{obj}["fields"] names {name!r}, which is not a field of '
+                    f"{model._meta.label}.",
+                    hint=hint,
+                    obj=obj,
+                    id="workflows.E004",
+                )
+            )
+    return errors

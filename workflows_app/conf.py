@@ -1,0 +1,109 @@
+"""Settings of the workflows app, read from the single ``WORKFLOWS`` dict.
+
+Use the module-level ``workflow_settings`` object, never ``settings.WORKFLOWS``
+directly::
+
+    from workflows_app.conf import workflow_settings
+
+    workflow_settings.MAX_CHAIN_DEPTH
+
+Values are read lazily on first access (so importing this module never freezes
+settings) and the cache is cleared whenever Django's ``setting_changed`` signal
+reports a change to ``WORKFLOWS`` (``override_settings`` in tests). Keys are
+documented in ``docs/settings.md``; misconfiguration is reported by the system
+checks in ``workflows_app.checks``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "WORKFLOWS"
+
+DEFAULTS: dict[str, Any] = {
+    # Models workflows may react to, and the fields they expose:
+    # {"app_label.modelname": {"fields": "__all__" | ["field", ...]}}.
+    "MODELS": {},
+    # Hosts, IP addresses or CIDR ranges that ``http.request`` may reach although
+    # they resolve to private, loopback or link-local addresses.
+    "HTTP_ALLOWED_PRIVATE_HOSTS": [],
+    # Largest accepted inbound webhook body, in bytes.
+    "WEBHOOK_MAX_BYTES": 262144,
+    # Deepest causal chain of runs triggering runs before a run is stopped
+    # with "loop prevented".
+    "MAX_CHAIN_DEPTH": 5,
+    # A repeated delivery of the same event within this many seconds starts
+    # no second run of a workflow version.
+    "DEDUPE_WINDOW_SECONDS": 300,
+}
+
+
+def unknown_key_message(key: str) -> str:
+    """Describe an unknown ``WORKFLOWS`` key, suggesting the closest known one."""
+    message = f"{key!r} is not a known {SETTING_NAME} setting."
+    close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    return message
+
+
+class WorkflowSettings:
+    """Lazy, cached attribute access to the ``WORKFLOWS`` dict with defaults.
+
+    Modelled on DRF's ``api_settings``: each attribute is looked up on first
+    access, falling back to a copy of its default, then cached until
+    :meth:`reload`. Accessing a name that is not a known setting raises
+    ``AttributeError``; a ``WORKFLOWS`` value that is not a dict raises
+    ``ImproperlyConfigured``.
+    """
+
+    def __init__(self, defaults: Mapping[str, Any] | None = None) -> None:
+        self.defaults: Mapping[str, Any] = DEFAULTS if defaults is None else defaults
+        self._cached_attrs: set[str] = set()
+
+    @property
+    def user_settings(self) -> Mapping[str, Any]:
+        """The project's ``WORKFLOWS`` dict (empty when the setting is absent)."""
+        value = getattr(settings, SETTING_NAME, None)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ImproperlyConfigured(
+                f"settings.{SETTING_NAME} must be a dict, not {type(value).__name__}."
+            )
+        return value
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_") or attr not in self.defaults:
+            if attr.isupper():
+                raise AttributeError(unknown_key_message(attr))
+            raise AttributeError(attr)
+        user_settings = self.user_settings
+        default = self.defaults[attr]
+        value = user_settings[attr] if attr in user_settings else copy.deepcopy(default)
+        self._cached_attrs.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        """Forget cached values; the next access reads ``settings.WORKFLOWS`` again."""
+        for attr in self._cached_attrs:
+            delattr(self, attr)
+        self._cached_attrs.clear()
+
+
+workflow_settings = WorkflowSettings()
+
+
+@receiver(setting_changed)
+def _reload_workflow_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        workflow_settings.reload()

@@ -1,0 +1,74 @@
+"""`workflows_import PATH`: create or update workflows from JSON files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from engine import InvalidDefinition
+from workflows_app.services import import_definition
+
+
+class Command(BaseCommand):
+    help = ("Create or update workflows (by name) from JSON definition files. A file may "
+            "hold one definition or a list of them; a changed definition becomes a new "
+            "version, an unchanged one changes nothing. Exits 1 naming the bad place when "
+            "a definition is invalid; nothing from that file is stored then.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", metavar="PATH",
+                            help="JSON files (or directories of *.json files).")
+        parser.add_argument("--activate", action="store_true",
+                            help="Also activate the imported workflows.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        files: list[Path] = []
+        for raw in options["paths"]:
+            path = Path(raw)
+            if path.is_dir():
+                files.extend(sorted(path.glob("*.json")))
+            elif path.exists():
+                files.append(path)
+            else:
+                raise CommandError(f"{path}: no such file")
+        failed = False
+        for path in files:
+            failed |= not self.import_file(path, activate=options["activate"])
+        if failed:
+            raise CommandError("some definitions were not imported (see above)")
+
+    def import_file(self, path: Path, *, activate: bool) -> bool:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            self.stderr.write(f"{path}: not UTF-8 text ({exc.reason})")
+            return False
+        except json.JSONDecodeError as exc:
+            self.stderr.write(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: "
+                              f"{exc.msg}")
+            return False
+        definitions = data if isinstance(data, list) else [data]
+        ok = True
+        for index, definition in enumerate(definitions):
+            where = f"{path}[{index}]" if isinstance(data, list) else str(path)
+            try:
+                result = import_definition(definition, change_note=f"Imported from {path.name}")
+            except InvalidDefinition as exc:
+                ok = False
+                for error in exc.errors:
+                    self.stderr.write(f"{where}: {error}")
+                continue
+            if activate and not result.workflow.is_active:
+                result.workflow.is_active = True
+                result.workflow.save(update_fields=["is_active", "updated_at"])
+            if result.created:
+                verb = "created"
+            elif result.changed:
+                verb = f"updated to version {result.version.number}"
+            else:
+                verb = f"unchanged (version {result.version.number})"
+            self.stdout.write(f'{where}: "{result.workflow.name}" {verb}')
+        return ok

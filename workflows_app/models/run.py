@@ -1,0 +1,144 @@
+"""Runs: one execution of one pinned workflow version for one event."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    WAITING = "waiting", _("waiting")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+FINISHED_RUN_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    SKIPPED = "skipped", _("skipped")
+    WAITING = "waiting", _("waiting")
+
+
+class Run(models.Model):
+    """One execution of `version` for `event`.
+
+    A worker takes a run by writing a lease (`lease_owner`, `lease_expires_at`);
+    an expired lease means the worker died and the sweeper hands the run out
+    again. `due_at` parks a run (delay or retry back-off) until that time.
+    """
+
+    workflow = models.ForeignKey("Workflow", verbose_name=_("workflow"),
+                                 on_delete=models.CASCADE, related_name="runs")
+    version = models.ForeignKey("WorkflowVersion", verbose_name=_("version"),
+                                on_delete=models.PROTECT, related_name="runs")
+    event = models.ForeignKey("Event", verbose_name=_("event"), on_delete=models.CASCADE,
+                              related_name="runs")
+    rerun_of = models.ForeignKey("self", verbose_name=_("run again from"), null=True,
+                                 blank=True, on_delete=models.SET_NULL, related_name="reruns")
+    status = models.CharField(_("status"), max_length=16, choices=RunStatus.choices,
+                              default=RunStatus.PENDING)
+    chain = models.JSONField(_("causal chain"), default=list, blank=True,
+                             help_text=_("Ids of the workflows whose runs led to this run, "
+                                         "this one last."))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    lease_owner = models.CharField(_("worker"), max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "event"],
+                                    condition=Q(rerun_of__isnull=True),
+                                    name="run_once_per_version_and_event"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="run_due_idx"),
+            models.Index(fields=["workflow", "-created_at"], name="run_workflow_idx"),
+            models.Index(fields=["-created_at"], name="run_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_RUN_STATUSES
+
+    @property
+    def duration(self):  # type: ignore[no-untyped-def]
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class StepRun(models.Model):
+    """The checkpoint of one step of a run: written as the step finishes."""
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE,
+                            related_name="steps")
+    index = models.PositiveIntegerField(_("position"))
+    key = models.CharField(_("step"), max_length=64)
+    step_type = models.CharField(_("type"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=StepStatus.choices,
+                              default=StepStatus.PENDING)
+    attempt = models.PositiveIntegerField(_("attempts"), default=0)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True,
+                              help_text=_("Resolved inputs, secrets redacted."))
+    outputs = models.JSONField(_("outputs"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts_log = models.JSONField(_("attempts"), default=list, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        verbose_name = _("step run")
+        verbose_name_plural = _("step runs")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "key"], name="step_run_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} / {self.key}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.run_id}:{self.key}"
+
+
+class RunAction(models.Model):
+    """Who did what to a run by hand (retry, cancel, run again), and when."""
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE,
+                            related_name="actions")
+    action = models.CharField(_("action"), max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
+                             blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "created_at"]
+        verbose_name = _("run action")
+        verbose_name_plural = _("run actions")
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.run} by {self.user or 'system'}"

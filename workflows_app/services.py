@@ -1,0 +1,147 @@
+"""The one way definitions are saved: validate with the engine, version, store.
+
+Admin, API and `workflows_import` all call `save_definition`, so nothing invalid
+is ever stored and every change makes exactly one new version.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from engine import DefinitionError, InvalidDefinition, ValidatedDefinition, validate_definition
+from workflows_app.models import Workflow, WorkflowVersion
+from workflows_app.models.workflow import definition_checksum
+
+
+@dataclass
+class SaveResult:
+    """What `save_definition` did."""
+
+    workflow: Workflow
+    version: WorkflowVersion
+    #: A new version was created (False when the definition was unchanged).
+    changed: bool
+    #: The workflow itself was created.
+    created: bool
+
+
+def trigger_target(definition: dict[str, Any]) -> str:
+    """The model or event a trigger listens to, for indexed dispatch."""
+    trigger = definition.get("trigger") or {}
+    for key in ("model", "event"):
+        if isinstance(trigger.get(key), str):
+            return str(trigger[key]).lower() if key == "model" else str(trigger[key])
+    return ""
+
+
+def check(definition: Any) -> ValidatedDefinition:
+    """Validate a definition with the registered triggers and steps (raises
+    `InvalidDefinition`)."""
+    return validate_definition(definition)
+
+
+def save_definition(definition: Any, *, workflow: Workflow | None = None, user: Any = None,
+                    change_note: str = "", activate: bool | None = None) -> SaveResult:
+    """Validate `definition`, then create or update the workflow with a new version.
+
+    With `workflow=None` a new workflow is created. When the definition equals the
+    live version's, no version is made (`changed=False`); `activate` still applies.
+    Raises `InvalidDefinition` (nothing is stored) when the definition is invalid
+    or its name is taken by another workflow.
+    """
+    check(definition)
+    definition = copy.deepcopy(definition)
+    user = user if getattr(user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            return _save(definition, workflow, user, change_note, activate)
+    except IntegrityError as exc:
+        if Workflow.objects.filter(name=definition["name"]).exclude(
+                pk=getattr(workflow, "pk", None)).exists():
+            raise InvalidDefinition([DefinitionError(
+                "name", f'another workflow is already named "{definition["name"]}"')]) from exc
+        raise
+
+
+def _save(definition: dict[str, Any], workflow: Workflow | None, user: Any, change_note: str,
+          activate: bool | None) -> SaveResult:
+    created = workflow is None or workflow.pk is None
+    if created:
+        workflow = Workflow(created_by=user)
+    else:
+        assert workflow is not None
+        workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    live = workflow.live_version if not created else None
+    checksum = definition_checksum(definition)
+    if live is not None and live.checksum == checksum:
+        if activate is not None and workflow.is_active != activate:
+            workflow.is_active = activate
+            workflow.updated_by = user
+            workflow.save()
+        return SaveResult(workflow, live, changed=False, created=False)
+    _apply(workflow, definition)
+    workflow.updated_by = user
+    if activate is not None:
+        workflow.is_active = activate
+    if created:
+        workflow.save()
+    last = workflow.versions.aggregate(last=Max("number"))["last"] or 0
+    version = WorkflowVersion.objects.create(
+        workflow=workflow, number=last + 1, definition=definition,
+        change_note=change_note[:500], created_by=user)
+    workflow.live_version = version
+    if created:  # the history already holds the creation; don't record a second change
+        workflow.skip_history_when_saving = True
+        try:
+            workflow.save(update_fields=["live_version", "updated_at"])
+        finally:
+            del workflow.skip_history_when_saving
+    else:
+        workflow.save()
+    return SaveResult(workflow, version, changed=True, created=created)
+
+
+def _apply(workflow: Workflow, definition: dict[str, Any]) -> None:
+    trigger = dict(definition["trigger"])
+    workflow.name = definition["name"].strip()
+    workflow.description = definition.get("description") or ""
+    workflow.trigger_type = trigger.pop("type")
+    workflow.trigger_config = trigger
+    workflow.trigger_target = trigger_target(definition)
+
+
+def import_definition(definition: Any, *, user: Any = None, change_note: str = "Imported"
+                      ) -> SaveResult:
+    """Create or update the workflow named in `definition` (by name)."""
+    check(definition)
+    existing = Workflow.objects.filter(name=definition["name"].strip()).first()
+    return save_definition(definition, workflow=existing, user=user, change_note=change_note)
+
+
+def restore_version(version: WorkflowVersion, *, user: Any = None) -> SaveResult:
+    """Make an old version live again, as a new version."""
+    return save_definition(version.definition, workflow=version.workflow, user=user,
+                           change_note=f"Restored version {version.number}")
+
+
+def set_active(workflow: Workflow, active: bool, *, user: Any = None) -> Workflow:
+    """Activate or deactivate; recorded in the workflow's history."""
+    if workflow.live_version_id is None and active:
+        raise InvalidDefinition([DefinitionError("", "a workflow without a saved definition "
+                                                     "cannot be activated")])
+    workflow.is_active = active
+    workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow.save(update_fields=["is_active", "updated_by", "updated_at"])
+    return workflow
+
+
+def export_definition(workflow: Workflow) -> dict[str, Any]:
+    """The live definition, as `workflows_export` prints it."""
+    if workflow.live_version is None:
+        raise ValueError(f'"{workflow.name}" has no saved definition')
+    return copy.deepcopy(workflow.live_version.definition)

@@ -1,0 +1,14 @@
+"""Built-in steps, one per module, registered in `engine.step_registry`.
+
+Import side effects register them; `WorkflowsAppConfig.ready()` imports this
+package and autodiscovers `workflow_steps` modules of other installed apps, so a
+project adds a step by writing one module.
+"""
+
+from workflows_app.steps import (  # noqa: F401
+    delay,
+    email_send,
+    filter,
+    http_request,
+    record_update,
+)

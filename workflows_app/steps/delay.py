@@ -1,0 +1,34 @@
+"""`delay`: wait for a while, or until a moment, durably."""
+
+from __future__ import annotations
+
+from engine import DefinitionError, Output, Param, StepType, step_registry
+from engine.errors import join_path
+from engine.steps import StepCheck
+from engine.types import DateTime, Duration
+
+
+@step_registry.register
+class Delay(StepType):
+    """Parks the run as `waiting` until the due time; survives restarts and resumes once.
+
+    Give either `duration` ("2 days") or `until` (a DateTime, usually a reference
+    such as `{"ref": "record.created_at"}`); a due time in the past continues at once.
+    """
+
+    key = "delay"
+    label = "Wait"
+    description = "Pause the workflow for a while or until a date."
+    group = "Flow"
+    params = (
+        Param("duration", Duration(), "For", required=False, help='e.g. "2 days".'),
+        Param("until", DateTime(), "Until", required=False),
+    )
+    outputs = (Output("resumed_at", DateTime(), "Resumed at"),)
+
+    def check(self, step: StepCheck) -> list[DefinitionError]:
+        given = [name for name in ("duration", "until") if name in step.params]
+        if len(given) != 1:
+            return [DefinitionError(join_path(step.path, "params"),
+                                    'give either "duration" or "until" (exactly one)')]
+        return []

@@ -1,0 +1,72 @@
+"""`record.update`: set fields of a record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine import DefinitionError, Output, Param, ScopeField, StepType, step_registry
+from engine.errors import join_path
+from engine.params import compile_param_value
+from engine.steps import StepCheck
+from engine.types import JSON, Record
+from workflows_app.steps.types import AnyRecord
+
+
+def _record_type(step: StepCheck) -> Record | None:
+    record = step.params.get("record")
+    value_type = getattr(record, "value_type", None)
+    return value_type if isinstance(value_type, Record) else None
+
+
+@step_registry.register
+class UpdateRecord(StepType):
+    """Sets fields of a record of a registered model and saves it.
+
+    `fields` maps field names to values: literals, `{"ref": ...}` references or,
+    for text fields, templates. Only registered, editable fields may be set; each
+    value is checked against the field's type when the workflow is saved.
+    The save carries this run's causal chain, so workflows it triggers know
+    where it came from (loop prevention).
+    """
+
+    key = "record.update"
+    label = "Update a record"
+    description = "Change fields of a record, e.g. set an order's status."
+    group = "Records"
+    params = (
+        Param("record", AnyRecord(), "Record", help="Which record to change."),
+        Param("fields", JSON(), "Fields", help="The fields to set and their new values.",
+              extra={"widget": "record_fields"}),
+    )
+    outputs = (Output("record", AnyRecord(), "Updated record"),)
+
+    def check(self, step: StepCheck) -> list[DefinitionError]:
+        record_type = _record_type(step)
+        fields_path = join_path(join_path(step.path, "params"), "fields")
+        if record_type is None:
+            return [DefinitionError(join_path(join_path(step.path, "params"), "record"),
+                                    'choose a record with {"ref": ...}, e.g. {"ref": "record"}')]
+        fields = step.raw_params.get("fields")
+        if not isinstance(fields, Mapping) or not fields:
+            return [DefinitionError(fields_path, "name at least one field to set")]
+        errors: list[DefinitionError] = []
+        available = record_type.children()
+        for name, value in fields.items():
+            path = join_path(fields_path, str(name))
+            field = available.get(name)
+            if field is None:
+                errors.append(DefinitionError(
+                    path, f'{record_type.model_label} has no field "{name}" registered for '
+                          f'workflows (fields: {", ".join(sorted(available))})'))
+                continue
+            if not field.extra.get("editable", False):
+                errors.append(DefinitionError(path, f'"{name}" cannot be changed by a workflow'))
+                continue
+            compile_param_value(value, field.type, step.schema, path, errors)
+        return errors
+
+    def output_fields(self, step: StepCheck | None) -> list[ScopeField]:
+        record_type = _record_type(step) if step is not None else None
+        if record_type is None:
+            return super().output_fields(step)
+        return [ScopeField("record", record_type, "Updated record")]
