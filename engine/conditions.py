@@ -310,7 +310,7 @@ class _Compiler:
             return self.fail(path, f'"{op_name}" needs a "value" ({value_type.spec})')
         else:
             raw = data["value"]
-            if isinstance(raw, Mapping):
+            if isinstance(raw, Mapping) and "ref" in raw:
                 value_ref = self.check_value_ref(raw, value_type, join_path(path, "value"))
                 if value_ref is None:
                     return _Empty(path)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, ValueParseError
 from engine.registry import Registry
 from engine.scope import ScopeField, ScopeSchema
 from engine.types.base import ValueType
@@ -57,6 +57,15 @@ class Param:
 
         return isinstance(self.type, ArrayType)
 
+    def default_json(self) -> Any:
+        """The default as JSON; declared defaults may be raw (`10` for a Number)."""
+        if self.default is None:
+            return None
+        try:
+            return self.type.to_json(self.type.parse(self.default))
+        except (ValueParseError, TypeError, ValueError, AttributeError):
+            return self.default
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -64,7 +73,7 @@ class Param:
             "type": self.type.spec,
             "required": self.required,
             "array": self.is_array,
-            "default": self.type.to_json(self.default) if self.default is not None else None,
+            "default": self.default_json(),
             "help": self.help,
             "secret": self.secret,
             "template": self.type.is_template,

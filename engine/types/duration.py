@@ -86,11 +86,10 @@ class Duration(ValueType):
     def to_json(self, value: Any) -> Any:
         if value is None:
             return None
-        seconds = value.total_seconds()
-        days, rest = divmod(int(seconds), 86400)
+        days, rest = value.days, value.seconds
         hours, rest = divmod(rest, 3600)
         minutes, secs = divmod(rest, 60)
-        fraction = seconds - int(seconds)
+        micro = value.microseconds
         text = "P"
         if days:
             text += f"{days}D"
@@ -99,8 +98,10 @@ class Duration(ValueType):
             time += f"{hours}H"
         if minutes:
             time += f"{minutes}M"
-        if secs or fraction:
-            time += f"{secs + fraction:g}S"
+        if micro:
+            time += f"{secs}.{micro:06d}".rstrip("0") + "S"
+        elif secs:
+            time += f"{secs}S"
         if time:
             text += "T" + time
         return text if text != "P" else "PT0S"

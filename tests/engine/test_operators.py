@@ -265,8 +265,10 @@ def test_json_eq_is_plain_equality():
     assert not holds(JSON(), "eq", [1, 2], [2, 1])
     assert not holds(JSON(), "eq", "Shipped", "shipped")  # JSON text is compared exactly
     assert holds(JSON(), "eq", 1.0, 1)
-    # An object value is read as a reference, so objects cannot be literals here.
-    assert compile_error(JSON(), "eq", {"a": 1}) == (
+    # An object without "ref" is a literal JSON object; with "ref" it is a reference.
+    assert holds(JSON(), "eq", {"a": 1}, {"a": 1})
+    assert not holds(JSON(), "eq", {"a": 1}, {"a": 2})
+    assert compile_error(JSON(), "eq", {"ref": "x", "a": 1}) == (
         'conditions.value: a value is a literal or {"ref": PATH}; expected JSON')
 
 
@@ -600,17 +602,16 @@ def test_without_previous_in_the_values_nothing_changed(op, value):
     assert not changes(STATUS, op, "paid", ABSENT, value)
 
 
-@pytest.mark.parametrize(("value_type", "previous"), [
-    (STATUS, {"x": None}), (STATUS, {}), (String(), {"x": "  "}), (Email(), {"x": ""}),
+@pytest.mark.parametrize(("value_type", "previous", "current", "other"), [
+    (STATUS, {"x": None}, "paid", "new"),
+    (STATUS, {}, "paid", "new"),
+    (String(), {"x": "  "}, "paid", "new"),
+    (Email(), {"x": ""}, "paid@example.com", "new@example.com"),
 ], ids=["null", "missing", "blank text", "blank email"])
-def test_changed_from_unset_previous(value_type, previous):
-    values = {"record": {"x": "paid@example.com"}, "previous": previous}
-    if value_type is STATUS:
-        values["record"]["x"] = "paid"
-    now_value = values["record"]["x"]
+def test_changed_from_unset_previous(value_type, previous, current, other):
+    values = {"record": {"x": current}, "previous": previous}
     assert change_condition(value_type, "changed").evaluate(values, now=NOW)
-    assert change_condition(value_type, "changed_to", now_value).evaluate(values, now=NOW)
-    other = "new" if value_type is STATUS else "new@example.com"
+    assert change_condition(value_type, "changed_to", current).evaluate(values, now=NOW)
     assert not change_condition(value_type, "changed_from", other).evaluate(values, now=NOW)
 
 
