@@ -48,6 +48,12 @@ class CompiledStep:
     max_attempts: int = 1
     backoff_seconds: float = 0.0
     label: str = ""
+    raw_params: Mapping[str, Any] = field(default_factory=dict)
+    output_fields: list[ScopeField] = field(default_factory=list)
+
+    def resolve_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The step's typed inputs for these scope values (see `StepType.resolve_inputs`)."""
+        return self.step_type.resolve_inputs(self, values)
 
 
 @dataclass
@@ -194,8 +200,8 @@ class _Validator:
                 continue
             compiled.append(step)
             check = StepCheck(path, scope, step.params, item.get("params") or {})
-            outputs = ObjectType(step.step_type.output_fields(check),
-                                 type_name=f"Outputs of {step.key}")
+            step.output_fields = step.step_type.output_fields(check)
+            outputs = ObjectType(step.output_fields, type_name=f"Outputs of {step.key}")
             earlier = earlier.with_field(ScopeField(step.key, outputs,
                                                     label=step.label or step.key))
         return compiled
@@ -248,7 +254,8 @@ class _Validator:
         if len(self.errors) > before or key is None or params is None:
             return None
         return CompiledStep(index, key, str(type_key), step_type, params, scope, when,
-                            str(on_error), max_attempts, backoff, label)
+                            str(on_error), max_attempts, backoff, label,
+                            raw_params=dict(item.get("params") or {}))
 
     def check_params(self, raw: object, step_type: StepType, scope: ScopeSchema, path: str,
                      hint: Any) -> dict[str, ParamValue] | None:

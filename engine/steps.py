@@ -126,8 +126,11 @@ class StepType:
     - `check(step)`: extra save-time validation (e.g. fields that depend on the
       type of another param); return `DefinitionError`s.
     - `output_fields(step)`: outputs that depend on params (default: `outputs`).
+    - `resolve_inputs(step, values)`: typed inputs from scope values.
     - `run(inputs, context)`: do the work with resolved, typed inputs and return
-      a dict of outputs; raise to fail. Implemented by `workflows_app`.
+      a dict of JSON-compatible outputs; raise to fail. Implemented by `workflows_app`.
+    - `transactional = True`: the executor runs the step and records its result in
+      one database transaction (exactly once for steps that only write the database).
     """
 
     key: ClassVar[str] = ""
@@ -136,12 +139,26 @@ class StepType:
     group: ClassVar[str] = "General"
     params: ClassVar[tuple[Param, ...]] = ()
     outputs: ClassVar[tuple[Output, ...]] = ()
+    transactional: ClassVar[bool] = False
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
         return []
 
     def output_fields(self, step: StepCheck | None) -> list[ScopeField]:
         return [output.as_field() for output in self.outputs]
+
+    def resolve_inputs(self, step: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Resolve the compiled params of `step` (a `CompiledStep`) against scope
+        values; params left out get their declared default. Override when a param's
+        type depends on another's (as `record.update` does for `fields`)."""
+        inputs: dict[str, Any] = {}
+        for param in self.params:
+            compiled = step.params.get(param.name)
+            if compiled is not None:
+                inputs[param.name] = compiled.resolve(values, step.schema)
+            elif param.default is not None:
+                inputs[param.name] = param.default
+        return inputs
 
     def run(self, inputs: dict[str, Any], context: StepRunContext) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} does not implement run()")

@@ -11,7 +11,9 @@ class WorkflowsAppConfig(AppConfig):
     - imports the built-in triggers and steps, then ``workflow_triggers`` and
       ``workflow_steps`` modules of every installed app (a project adds a step by
       writing one such module);
-    - answers the engine's ``Record[...]`` questions from registered models.
+    - answers the engine's ``Record[...]`` questions from registered models;
+    - connects the thin model signal receivers that record events, and the
+      django-q2 hook that sweeps for left-over work when a worker starts.
     """
 
     name = "workflows_app"
@@ -25,3 +27,9 @@ class WorkflowsAppConfig(AppConfig):
 
         install_record_provider()
         autodiscover_modules("workflow_triggers", "workflow_steps")
+
+        from workflows_app import signals
+        from workflows_app.execution import worker_hooks
+
+        signals.connect()
+        worker_hooks.connect()

@@ -91,11 +91,15 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
                                 f"a list of host names, IPs or CIDRs; {host!r} is not a CIDR",
                             )
                         )
-    for key in ("WEBHOOK_MAX_BYTES", "MAX_CHAIN_DEPTH", "DEDUPE_WINDOW_SECONDS"):
+    for key in ("WEBHOOK_MAX_BYTES", "MAX_CHAIN_DEPTH", "DEDUPE_WINDOW_SECONDS",
+                "LEASE_SECONDS", "WORKER_BATCH_SIZE", "HTTP_MAX_TIMEOUT_SECONDS"):
         if key in value:
             number = value[key]
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
                 errors.append(_type_error(key, "a non-negative integer"))
+    linger = value.get("WORKER_LINGER_SECONDS", 0)
+    if isinstance(linger, bool) or not isinstance(linger, int | float) or linger < 0:
+        errors.append(_type_error("WORKER_LINGER_SECONDS", "a non-negative number of seconds"))
     return errors
 
 

@@ -43,6 +43,16 @@ DEFAULTS: dict[str, Any] = {
     # A repeated delivery of the same event within this many seconds starts
     # no second run of a workflow version.
     "DEDUPE_WINDOW_SECONDS": 300,
+    # How long a worker holds a run before another may take it over (a worker
+    # that died mid-step is detected after this many seconds).
+    "LEASE_SECONDS": 120,
+    # How many events or runs a worker claims at once.
+    "WORKER_BATCH_SIZE": 50,
+    # A worker with nothing to do waits this long for work due soon (a short
+    # retry back-off) before its task ends; longer waits are left to the sweeper.
+    "WORKER_LINGER_SECONDS": 2.0,
+    # The longest timeout an http.request step may ask for.
+    "HTTP_MAX_TIMEOUT_SECONDS": 60,
 }
 
 

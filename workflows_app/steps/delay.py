@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine import DefinitionError, Output, Param, StepType, step_registry
 from engine.errors import join_path
 from engine.steps import StepCheck
 from engine.types import DateTime, Duration
+from workflows_app.execution.flow import WaitUntil
 
 
 @step_registry.register
@@ -32,3 +35,9 @@ class Delay(StepType):
             return [DefinitionError(join_path(step.path, "params"),
                                     'give either "duration" or "until" (exactly one)')]
         return []
+
+    def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
+        due = inputs.get("until") or context.now + inputs["duration"]
+        if due <= context.now:
+            return {"resumed_at": context.now.isoformat()}
+        raise WaitUntil(due)

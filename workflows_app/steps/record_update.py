@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from engine import DefinitionError, Output, Param, ScopeField, StepType, step_registry
 from engine.errors import join_path
 from engine.params import compile_param_value
 from engine.steps import StepCheck
 from engine.types import JSON, Record
+from workflows_app.execution.flow import StepError
+from workflows_app.records import get_registration
 from workflows_app.steps.types import AnyRecord
 
 
@@ -39,6 +44,7 @@ class UpdateRecord(StepType):
               extra={"widget": "record_fields"}),
     )
     outputs = (Output("record", AnyRecord(), "Updated record"),)
+    transactional = True
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
         record_type = _record_type(step)
@@ -70,3 +76,49 @@ class UpdateRecord(StepType):
         if record_type is None:
             return super().output_fields(step)
         return [ScopeField("record", record_type, "Updated record")]
+
+    def resolve_inputs(self, step: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+        record = step.params["record"].resolve(values, step.schema)
+        record_type = step.params["record"].value_type
+        errors: list[DefinitionError] = []
+        fields: dict[str, Any] = {}
+        for name, raw in (step.raw_params.get("fields") or {}).items():
+            field = record_type.child(name)
+            compiled = compile_param_value(raw, field.type, step.schema, name, errors)
+            if compiled is None:
+                raise StepError("; ".join(str(error) for error in errors))
+            fields[name] = compiled.resolve(values, step.schema)
+        return {"record": record, "fields": fields}
+
+    def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
+        record = inputs["record"]
+        if record is None:
+            raise StepError("the record to update is not set")
+        model = getattr(record, "model", None)
+        registration = get_registration(model) if isinstance(model, str) else None
+        if registration is None:
+            raise StepError(f"{model} is not registered for workflows")
+        instance = (registration.model._default_manager.select_for_update()
+                    .filter(pk=record.record_pk).first())
+        if instance is None:
+            raise StepError(f"{registration.verbose_name} #{record.record_pk} no longer exists")
+        update_fields = []
+        for name, value in inputs["fields"].items():
+            model_field = instance._meta.get_field(name)
+            if model_field.many_to_one or model_field.one_to_one:
+                setattr(instance, model_field.attname,
+                        None if value is None else getattr(value, "record_pk", value))
+            else:
+                setattr(instance, model_field.attname, value)
+            update_fields.append(model_field.name)
+        update_fields += [f.name for f in instance._meta.concrete_fields
+                          if getattr(f, "auto_now", False) and f.name not in update_fields]
+        try:
+            instance.full_clean(exclude=[f.name for f in instance._meta.fields
+                                         if f.name not in update_fields], validate_unique=False)
+        except ValidationError as exc:
+            raise StepError("; ".join(f"{key}: {' '.join(messages)}" for key, messages
+                                      in exc.message_dict.items())) from None
+        instance.save(update_fields=update_fields)
+        context.log(f"updated {', '.join(inputs['fields'])} of {instance}")
+        return {"record": [registration.label, instance.pk]}

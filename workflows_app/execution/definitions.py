@@ -1,0 +1,34 @@
+"""Compiled definitions, cached per version (versions never change)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from engine import ValidatedDefinition, validate_definition
+from workflows_app.models import WorkflowVersion
+
+_MAX_CACHED = 1024
+_cache: OrderedDict[int, ValidatedDefinition] = OrderedDict()
+_lock = Lock()
+
+
+def compiled_definition(version: WorkflowVersion) -> ValidatedDefinition:
+    """The validated, compiled definition of `version` (raises `InvalidDefinition`
+    if something it relies on, such as a registered field, has gone since)."""
+    with _lock:
+        cached = _cache.get(version.pk)
+        if cached is not None:
+            _cache.move_to_end(version.pk)
+            return cached
+    compiled = validate_definition(version.definition)
+    with _lock:
+        _cache[version.pk] = compiled
+        while len(_cache) > _MAX_CACHED:
+            _cache.popitem(last=False)
+    return compiled
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,166 @@
+"""Dispatch: which workflows does an event start, and why the others don't run.
+
+For each active workflow listening to the event's trigger, in one transaction:
+pick the version that was live when the event was recorded, refuse loops and
+duplicates, explain the conditions, and create a run for each match. Every
+workflow considered leaves a `WorkflowEvaluation` row: the answer to "why did /
+didn't workflow W run for order 123?".
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from engine import InvalidDefinition
+from workflows_app.conf import workflow_settings
+from workflows_app.execution.definitions import compiled_definition
+from workflows_app.execution.values import event_values
+from workflows_app.models import (
+    Event,
+    EventStatus,
+    Run,
+    RunStatus,
+    Workflow,
+    WorkflowEvaluation,
+    WorkflowVersion,
+)
+
+logger = logging.getLogger("workflows_app.dispatch")
+Outcome = WorkflowEvaluation.Outcome
+
+
+def candidate_workflows(event: Event) -> list[Workflow]:
+    """Active workflows whose trigger listens to `event` (one indexed query)."""
+    query = Workflow.objects.filter(is_active=True, trigger_type=event.trigger_type)
+    if event.workflow_id is not None:
+        query = query.filter(pk=event.workflow_id)
+    else:
+        query = query.filter(trigger_target=event.target)
+    return list(query.select_related("live_version").order_by("pk"))
+
+
+def version_at(workflow: Workflow, event: Event) -> WorkflowVersion | None:
+    """The version that was live when the event was recorded (a run pins it)."""
+    live = workflow.live_version
+    if live is not None and live.created_at <= event.created_at:
+        return live
+    return (workflow.versions.filter(created_at__lte=event.created_at)
+            .order_by("-number").first()) or live
+
+
+def _workflow_names(ids: list[int]) -> str:
+    names = dict(Workflow.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return " → ".join(f'"{names.get(pk, pk)}"' for pk in ids)
+
+
+def _is_duplicate(event: Event, version: WorkflowVersion) -> bool:
+    window = workflow_settings.DEDUPE_WINDOW_SECONDS
+    if not event.fingerprint or not window:
+        return False
+    return Run.objects.filter(
+        version=version, event__fingerprint=event.fingerprint,
+        event__occurred_at__gte=event.occurred_at - timedelta(seconds=window),
+    ).exclude(event=event).exists()
+
+
+def dispatch_event(event: Event) -> list[Run]:
+    """Evaluate `event` against its candidate workflows; create the runs.
+
+    Call inside a transaction holding the event (see `dispatch_pending`).
+    """
+    runs: list[Run] = []
+    evaluations: list[WorkflowEvaluation] = []
+    max_depth = workflow_settings.MAX_CHAIN_DEPTH
+    for workflow in candidate_workflows(event):
+        version = version_at(workflow, event)
+        if version is None:
+            continue
+        evaluation = WorkflowEvaluation(event=event, workflow=workflow, version=version)
+        evaluations.append(evaluation)
+        if workflow.pk in event.chain:
+            evaluation.outcome = Outcome.LOOP_PREVENTED
+            evaluation.message = (f"loop prevented: this event was caused by a run of this "
+                                  f"workflow (chain: {_workflow_names(event.chain)})")
+            continue
+        if len(event.chain) >= max_depth:
+            evaluation.outcome = Outcome.LOOP_PREVENTED
+            evaluation.message = (f"loop prevented: the chain of runs is {len(event.chain)} "
+                                  f"deep, the limit is {max_depth} "
+                                  f"(chain: {_workflow_names(event.chain)})")
+            continue
+        if _is_duplicate(event, version):
+            evaluation.outcome = Outcome.DUPLICATE
+            evaluation.message = ("an identical event within the dedupe window already "
+                                  "started this version")
+            continue
+        try:
+            definition = compiled_definition(version)
+        except InvalidDefinition as exc:
+            evaluation.outcome = Outcome.ERROR
+            evaluation.message = f"version {version.number} is no longer valid: {exc}"[:1000]
+            continue
+        result = definition.condition.explain(event_values(event, definition.scope),
+                                              now=event.occurred_at)
+        evaluation.explanation = result.as_dict()
+        if not result.matched:
+            failure = result.first_failure()
+            evaluation.outcome = Outcome.CONDITIONS_NOT_MET
+            evaluation.message = (failure.message if failure and failure.message
+                                  else "the conditions did not hold")[:1000]
+            continue
+        evaluation.outcome = Outcome.STARTED
+        evaluation.message = "all conditions held"
+        run = Run(workflow=workflow, version=version, event=event, status=RunStatus.PENDING,
+                  chain=[*event.chain, workflow.pk])
+        runs.append(run)
+        evaluation.run = run
+    if runs:
+        Run.objects.bulk_create(runs)
+        for evaluation in evaluations:
+            if evaluation.run is not None:
+                evaluation.run_id = evaluation.run.pk
+    if evaluations:
+        WorkflowEvaluation.objects.bulk_create(evaluations, ignore_conflicts=False)
+    return runs
+
+
+def dispatch_pending(limit: int) -> int:
+    """Dispatch up to `limit` pending events; returns how many runs were created.
+
+    Each event is dispatched in its own savepoint: an unexpected error marks that
+    event `failed` with the error (logged) and the others go on.
+    """
+    created = 0
+    now = timezone.now()
+    with transaction.atomic():
+        query = Event.objects.filter(status=EventStatus.PENDING).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            query = query.select_for_update(skip_locked=True)
+        events = list(query[:limit])
+        dispatched: list[int] = []
+        for event in events:
+            try:
+                with transaction.atomic():
+                    created += len(dispatch_event(event))
+            except Exception as exc:
+                logger.exception("dispatching event %s failed", event.pk)
+                Event.objects.filter(pk=event.pk).update(
+                    status=EventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000],
+                    dispatch_attempts=event.dispatch_attempts + 1, dispatched_at=now)
+                continue
+            dispatched.append(event.pk)
+        if dispatched:
+            Event.objects.filter(pk__in=dispatched).update(
+                status=EventStatus.DISPATCHED, dispatched_at=now,
+                dispatch_attempts=F("dispatch_attempts") + 1)
+    return created
+
+
+def runs_for_record(model: str, pk: object) -> Q:
+    """Filter for the runs and evaluations of events about one record."""
+    return Q(event__record_model=model, event__record_pk=str(pk))

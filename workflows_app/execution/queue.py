@@ -1,0 +1,190 @@
+"""The work queue: the database holds the work, django-q2 tasks wake workers up.
+
+- `wake_soon()` (after a commit that recorded an event or made a run ready)
+  enqueues one `work` task; calls within a few milliseconds share one task.
+- `work()` (a django-q2 task) claims pending events and ready runs in batches
+  and processes them until none is left, lingering briefly for work due soon.
+- `sweep()` (scheduled every minute, and when a worker process starts) does the
+  same: it finds what a lost broker message, a killed worker (expired lease) or
+  a due delay left behind.
+- `drain()` processes everything now, in this process (`workflows_drain`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from workflows_app.conf import workflow_settings
+from workflows_app.execution.dispatch import dispatch_pending
+from workflows_app.execution.executor import RunExecutor
+from workflows_app.models import Event, EventStatus, Run, RunStatus
+
+logger = logging.getLogger("workflows_app.queue")
+
+WAKE_DEBOUNCE_SECONDS = 0.02
+WORK_TASK = "workflows_app.execution.queue.work"
+_wake_lock = threading.Lock()
+_last_wake = 0.0
+
+
+def worker_id() -> str:
+    """This process's name in leases (host, pid and a per-call suffix)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def wake_soon() -> None:
+    """Enqueue a `work` task, unless one was enqueued a moment ago by this process."""
+    global _last_wake
+    now = time.monotonic()
+    with _wake_lock:
+        if now - _last_wake < WAKE_DEBOUNCE_SECONDS:
+            return
+        _last_wake = now
+    try:
+        from django_q.tasks import async_task
+
+        async_task(WORK_TASK, task_name="workflows: work", q_options={"timeout": None})
+    except Exception:  # the broker is down: the sweeper will find the work
+        logger.warning("could not enqueue a workflows task; the sweeper will pick it up",
+                       exc_info=True)
+
+
+def ready_runs_query() -> Q:
+    now = timezone.now()
+    return (Q(status__in=[RunStatus.PENDING, RunStatus.WAITING, RunStatus.RUNNING])
+            & (Q(due_at__isnull=True) | Q(due_at__lte=now))
+            & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)))
+
+
+def claim_runs(owner: str, limit: int) -> list[Run]:
+    """Take up to `limit` ready runs (pending, due, or with an expired lease)."""
+    now = timezone.now()
+    lease_until = now + timedelta(seconds=workflow_settings.LEASE_SECONDS)
+    with transaction.atomic():
+        candidates = Run.objects.filter(ready_runs_query()).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Run.objects.filter(Q(pk__in=ids) & ready_runs_query()).update(
+            status=RunStatus.RUNNING, lease_owner=owner, lease_expires_at=lease_until,
+            due_at=None, started_at=Coalesce(F("started_at"), now))
+    return list(Run.objects.filter(pk__in=ids, lease_owner=owner)
+                .select_related("version", "event", "workflow").order_by("pk"))
+
+
+@dataclass
+class WorkReport:
+    """What one call of `work`/`drain` did."""
+
+    runs_created: int = 0
+    runs_executed: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"runs_created": self.runs_created, "runs_executed": self.runs_executed,
+                "statuses": dict(self.statuses)}
+
+
+def process_once(owner: str, report: WorkReport, batch: int) -> bool:
+    """Dispatch one batch of events and execute one batch of runs; True if any."""
+    created = dispatch_pending(batch)
+    report.runs_created += created
+    runs = claim_runs(owner, batch)
+    for run in runs:
+        try:
+            status = RunExecutor(run, owner).execute()
+        except Exception:
+            logger.exception("run %s crashed the executor; its lease will expire", run.pk)
+            status = "crashed"
+        report.runs_executed += 1
+        report.statuses[str(status)] = report.statuses.get(str(status), 0) + 1
+    return bool(created or runs or _has_pending_events())
+
+
+def _has_pending_events() -> bool:
+    return Event.objects.filter(status=EventStatus.PENDING).exists()
+
+
+def next_due_in() -> float | None:
+    """Seconds until the earliest parked run is due (None when none is parked)."""
+    due = (Run.objects.filter(status__in=[RunStatus.WAITING, RunStatus.PENDING],
+                              due_at__isnull=False)
+           .order_by("due_at").values_list("due_at", flat=True).first())
+    if due is None:
+        return None
+    return max(0.0, (due - timezone.now()).total_seconds())
+
+
+def work(max_seconds: float = 30.0) -> dict[str, object]:
+    """django-q2 task: process events and runs until none is ready (or time is up).
+
+    Before ending it waits up to `WORKER_LINGER_SECONDS` for work due soon (a
+    short retry back-off) and polls once more, so a wake-up enqueued while it was
+    finishing is never lost.
+    """
+    owner = worker_id()
+    report = WorkReport()
+    batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))
+    deadline = time.monotonic() + max_seconds
+    linger = float(workflow_settings.WORKER_LINGER_SECONDS)
+    while time.monotonic() < deadline:
+        if process_once(owner, report, batch):
+            continue
+        due_in = next_due_in()
+        wait = 0.1 if due_in is None or due_in > linger else max(0.05, due_in)
+        if wait > deadline - time.monotonic():
+            break
+        time.sleep(wait)
+        if not process_once(owner, report, batch) and (due_in is None or due_in > linger):
+            break
+    if time.monotonic() >= deadline and (_has_pending_events() or _has_ready_runs()):
+        wake_soon()  # more to do: hand over to a fresh task
+    return report.as_dict()
+
+
+def _has_ready_runs() -> bool:
+    return Run.objects.filter(ready_runs_query()).exists()
+
+
+def sweep() -> dict[str, object]:
+    """Scheduled safety net: process whatever is pending, due or abandoned."""
+    return work(max_seconds=50.0)
+
+
+def drain(*, max_seconds: float | None = None, wait_for_delays: bool = False,
+          progress=None) -> WorkReport:  # type: ignore[no-untyped-def]
+    """Process every pending event, ready run and due delay in this process.
+
+    With `wait_for_delays`, also wait for parked runs to fall due (bounded by
+    `max_seconds`). `progress(report)` is called after each batch.
+    """
+    owner = worker_id()
+    report = WorkReport()
+    batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    while deadline is None or time.monotonic() < deadline:
+        if process_once(owner, report, batch):
+            if progress:
+                progress(report)
+            continue
+        due_in = next_due_in()
+        if not wait_for_delays or due_in is None:
+            break
+        if deadline is not None and time.monotonic() + due_in > deadline:
+            break
+        time.sleep(min(max(due_in, 0.05), 5.0))
+    return report

@@ -1,0 +1,116 @@
+"""Thin receivers for registered models: remember loaded values, record events.
+
+They do nothing else: matching and execution happen in a worker. Connected in
+`WorkflowsAppConfig.ready()` for every model (cheap early return for models not
+registered for workflows).
+
+Note on transactions: Django sends `post_save` after the save's own atomic
+block. Inside `transaction.atomic()` (or with `ATOMIC_REQUESTS = True`, as the
+demo sets) the event is part of the caller's transaction: both commit or
+neither does. In autocommit mode the change commits first and the event is
+written in its own commit right after; a crash exactly between the two loses the
+event. Wrap saves that must trigger workflows in a transaction to close that
+window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from workflows_app.execution.recording import record_event
+from workflows_app.execution.snapshot import raw_values, serialize_record, serialize_values
+from workflows_app.records import ModelRegistration, registration_for_model
+
+LOADED_VALUES = "_workflows_loaded_values"
+
+
+def _registration(sender: type[models.Model]) -> ModelRegistration | None:
+    if sender._meta.app_label in {"workflows_app", "django_q", "sessions", "admin",
+                                  "contenttypes"}:
+        return None
+    return registration_for_model(sender)
+
+
+def remember_loaded_values(sender: type[models.Model], instance: models.Model,
+                           **kwargs: Any) -> None:
+    """`post_init`: keep the values a record was loaded with, for `previous.*`.
+
+    `post_init` cannot tell a row loaded from the database from an instance built
+    by hand with a primary key; `load_missing_values` drops the values of the
+    latter (whose `_state.adding` is still true at save time)."""
+    if instance.pk is None:
+        return
+    registration = _registration(sender)
+    if registration is not None:
+        instance.__dict__[LOADED_VALUES] = raw_values(instance, registration.field_names)
+
+
+def load_missing_values(sender: type[models.Model], instance: models.Model,
+                        **kwargs: Any) -> None:
+    """`pre_save`: for an instance that was not loaded from the database (built
+    with a primary key, then saved), read the stored values once for `previous.*`."""
+    if kwargs.get("raw"):
+        return
+    if instance._state.adding:
+        instance.__dict__.pop(LOADED_VALUES, None)
+    elif LOADED_VALUES in instance.__dict__:
+        return
+    registration = _registration(sender)
+    if registration is None or instance.pk is None:
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).first()
+    if stored is not None:
+        instance.__dict__[LOADED_VALUES] = raw_values(stored, registration.field_names)
+
+
+def record_save(sender: type[models.Model], instance: models.Model, created: bool,
+                raw: bool = False, **kwargs: Any) -> None:
+    """`post_save`: record `model.created` / `model.updated` (fixtures are ignored)."""
+    if raw:
+        return
+    registration = _registration(sender)
+    if registration is None:
+        return
+    loaded = instance.__dict__.get(LOADED_VALUES)
+    previous = serialize_values(loaded) if loaded is not None else None
+    instance.__dict__[LOADED_VALUES] = raw_values(instance, registration.field_names)
+    current = serialize_record(instance, registration.field_names)
+    action = "created" if created else "updated"
+    payload: dict[str, Any] = {"record": current, "record_label": str(instance)}
+    if not created:
+        payload["previous"] = previous
+    record_event(
+        trigger_type=f"model.{action}",
+        target=registration.label,
+        payload=payload,
+        summary=f"{instance} {action}",
+        record_model=registration.label,
+        record_pk=instance.pk,
+        dedupe_content=[previous, current] if not created else None,
+    )
+
+
+def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """`post_delete`: record `model.deleted` with the values the record had."""
+    registration = _registration(sender)
+    if registration is None:
+        return
+    current = serialize_record(instance, registration.field_names)
+    record_event(
+        trigger_type="model.deleted",
+        target=registration.label,
+        payload={"record": current, "record_label": str(instance)},
+        summary=f"{instance} deleted",
+        record_model=registration.label,
+        record_pk=current.get(registration.model._meta.pk.name, ""),
+    )
+
+
+def connect() -> None:
+    """Connect the receivers (idempotent)."""
+    models.signals.post_init.connect(remember_loaded_values, dispatch_uid="workflows_post_init")
+    models.signals.pre_save.connect(load_missing_values, dispatch_uid="workflows_pre_save")
+    models.signals.post_save.connect(record_save, dispatch_uid="workflows_post_save")
+    models.signals.post_delete.connect(record_delete, dispatch_uid="workflows_post_delete")
