@@ -119,6 +119,10 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # Each request is one transaction, so an event recorded by a save commits with
+    # that save or not at all (DESIGN.md section 5.1). Not on SQLite: with
+    # IMMEDIATE transactions every request would hold the single write lock.
+    DATABASES["default"]["ATOMIC_REQUESTS"] = True
 else:
     DATABASES = {
         "default": {

@@ -82,10 +82,12 @@ def _save(definition: dict[str, Any], workflow: Workflow | None, user: Any, chan
         if activate is not None and workflow.is_active != activate:
             workflow.is_active = activate
             workflow.updated_by = user
+            workflow._history_user = user
             workflow.save()
         return SaveResult(workflow, live, changed=False, created=False)
     _apply(workflow, definition)
     workflow.updated_by = user
+    workflow._history_user = user  # django-simple-history: who made this change
     if activate is not None:
         workflow.is_active = activate
     if created:
@@ -136,6 +138,7 @@ def set_active(workflow: Workflow, active: bool, *, user: Any = None) -> Workflo
                                                      "cannot be activated")])
     workflow.is_active = active
     workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow._history_user = workflow.updated_by
     workflow.save(update_fields=["is_active", "updated_by", "updated_at"])
     return workflow
 
