@@ -9,6 +9,7 @@ django-q2 broker and the channels layer.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -210,5 +211,11 @@ WORKFLOWS = {
         "demo.order": {"fields": "__all__"},
         "demo.payment": {"fields": "__all__"},
     },
-    "HTTP_ALLOWED_PRIVATE_HOSTS": [],
+    "HTTP_ALLOWED_PRIVATE_HOSTS": [
+        host.strip()
+        for host in os.environ.get("WORKFLOWS_HTTP_ALLOWED_PRIVATE_HOSTS", "").split(",")
+        if host.strip()
+    ],
 }
+# Extra WORKFLOWS keys as a JSON object, e.g. '{"LEASE_SECONDS": 5}' (tests, benchmarks).
+WORKFLOWS.update(json.loads(os.environ.get("WORKFLOWS_EXTRA_JSON", "") or "{}"))
