@@ -34,6 +34,7 @@ def configure(*, database_url: str | None = None, redis_url: str | None = None,
         "WORKFLOWS_HTTP_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
         "WORKFLOWS_EXTRA_JSON": json.dumps(extra or {}),
         "DATABASE_CONN_MAX_AGE": "600",
+        "Q_SAVE_LIMIT": "0",
     }
     if not env["REDIS_URL"]:
         env.pop("REDIS_URL")

@@ -153,6 +153,8 @@ Q_CLUSTER: dict[str, Any] = {
     "max_attempts": 1,
     "queue_limit": 50,
     "catch_up": False,
+    # How many successful task results django-q2 keeps (0: all, -1: none).
+    "save_limit": int(os.environ.get("Q_SAVE_LIMIT", "250")),
     "label": "Task queue",
 }
 if REDIS_URL:
