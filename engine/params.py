@@ -128,7 +128,8 @@ def compile_param_value(raw: object, param_type: ValueType, schema: ScopeSchema,
                         errors: list[DefinitionError], *,
                         path_hint: PathHint | None = None) -> ParamValue | None:
     """Check `raw` against `param_type` and the scope; append errors; None if invalid."""
-    if isinstance(raw, Mapping) and "ref" in raw and not isinstance(param_type, JSON):
+    if (isinstance(raw, Mapping) and "ref" in raw and not isinstance(param_type, JSON)
+            and param_type.accepts_references):
         return _compile_reference(raw, param_type, schema, path, errors, path_hint)
     if isinstance(param_type, ArrayType) and isinstance(raw, list):
         items: list[ParamValue] = []

@@ -61,6 +61,12 @@ class ValueType:
     help_text: ClassVar[str] = ""
     #: Whether `{{ ... }}` templates are allowed in params of this type.
     is_template: ClassVar[bool] = False
+    #: Whether a JSON object given as a param value is a literal of this type (JSON,
+    #: condition trees) rather than a `{"ref": PATH}` reference.
+    literal_objects: ClassVar[bool] = False
+    #: Whether a param of this type may be a `{"ref": PATH}` reference. False for
+    #: types whose raw value is itself a structure with `ref` keys (a condition tree).
+    accepts_references: ClassVar[bool] = True
 
     _own_operators: ClassVar[dict[str, type[Operator]]] = {}
 

@@ -32,6 +32,7 @@ class JSON(ValueType):
     name = "JSON"
     label = "JSON"
     widget = "json"
+    literal_objects = True
     placeholder = '{"key": "value"}'
 
     def parse(self, raw: object) -> Any:

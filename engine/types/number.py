@@ -64,4 +64,6 @@ class Number(ValueType):
     def to_display(self, value: Any) -> str:
         if value is None:
             return ""
-        return format(value, "f")
+        # Step outputs and snapshots hold JSON (200, "12.50"): format them as numbers,
+        # never as format(200, "f") == "200.000000".
+        return format(value if isinstance(value, Decimal) else self.parse(value), "f")

@@ -58,6 +58,9 @@ class ConditionTree(ValueType):
     name = "Condition"
     label = "Condition"
     widget = "condition"
+    literal_objects = True
+    # A single leaf, {"ref": ..., "op": ...}, is a condition here, not a reference.
+    accepts_references = False
 
     def parse(self, raw: object) -> Any:
         if not isinstance(raw, Mapping):
