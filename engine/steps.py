@@ -140,6 +140,9 @@ class StepType:
     params: ClassVar[tuple[Param, ...]] = ()
     outputs: ClassVar[tuple[Output, ...]] = ()
     transactional: ClassVar[bool] = False
+    #: Record "running" before the step starts (one more write), so people see it in
+    #: progress and a worker killed mid-step leaves a trace. Off for instant steps.
+    marks_start: ClassVar[bool] = True
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
         return []

@@ -148,3 +148,38 @@ def export_definition(workflow: Workflow) -> dict[str, Any]:
     if workflow.live_version is None:
         raise ValueError(f'"{workflow.name}" has no saved definition')
     return copy.deepcopy(workflow.live_version.definition)
+
+
+# -- webhooks --------------------------------------------------------------------
+
+WEBHOOK_SECRET_PREFIX = "whsec_"
+
+
+def new_webhook_secret() -> str:
+    """A fresh Standard Webhooks signing secret: `whsec_` and 32 random bytes, base64."""
+    import base64
+    import secrets
+
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def rotate_webhook_token(workflow: Workflow, user: Any = None) -> str:
+    """Give the workflow a new secret webhook address; the old one stops working
+    at once (requests to it get 404). Returns the new token."""
+    from workflows_app.models.workflow import new_webhook_token
+
+    workflow.webhook_token = new_webhook_token()
+    workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow._change_reason = "Webhook address rotated"  # read by django-simple-history
+    workflow.save(update_fields=["webhook_token", "updated_by", "updated_at"])
+    return workflow.webhook_token
+
+
+def set_webhook_secret(workflow: Workflow, user: Any = None) -> str:
+    """Generate (or replace) the workflow's Standard Webhooks signing secret and
+    return it (`whsec_...`). Senders must sign with the new secret from now on."""
+    workflow.webhook_secret = new_webhook_secret()
+    workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow._change_reason = "Webhook signing secret replaced"  # django-simple-history
+    workflow.save(update_fields=["webhook_secret", "updated_by", "updated_at"])
+    return workflow.webhook_secret

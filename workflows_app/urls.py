@@ -1,11 +1,15 @@
 """URLs of the workflows app; mount with ``path("workflows/", include("workflows_app.urls"))``.
 
-The REST API (``api/``, ``api/schema/``) and inbound webhooks (``hooks/<token>/``)
-are added here.
+- ``hooks/<token>/``: inbound webhooks (``workflows_app.views.webhook``).
+- The REST API (``api/``, ``api/schema/``) is added here too.
 """
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from workflows_app.views.webhook import webhook_view
 
 app_name = "workflows_app"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("hooks/<str:token>/", webhook_view, name="webhook"),
+]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
+
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -64,3 +66,15 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"Payment of {self.amount} for {self.order}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new payment also emits the declared `payment.received` event, in the
+        same transaction (a rolled-back payment leaves no event)."""
+        adding = self._state.adding
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            if adding:
+                from workflows_app.events import emit
+
+                emit("payment.received", order=self.order, amount=self.amount,
+                     method=self.method)

@@ -68,7 +68,7 @@ def _is_duplicate(event: Event, version: WorkflowVersion) -> bool:
     ).exclude(event=event).exists()
 
 
-def dispatch_event(event: Event) -> list[Run]:
+def dispatch_event(event: Event, candidates: list[Workflow] | None = None) -> list[Run]:
     """Evaluate `event` against its candidate workflows; create the runs.
 
     Call inside a transaction holding the event (see `dispatch_pending`).
@@ -76,7 +76,9 @@ def dispatch_event(event: Event) -> list[Run]:
     runs: list[Run] = []
     evaluations: list[WorkflowEvaluation] = []
     max_depth = workflow_settings.MAX_CHAIN_DEPTH
-    for workflow in candidate_workflows(event):
+    if candidates is None:
+        candidates = candidate_workflows(event)
+    for workflow in candidates:
         version = version_at(workflow, event)
         if version is None:
             continue
@@ -129,36 +131,71 @@ def dispatch_event(event: Event) -> list[Run]:
     return runs
 
 
+class _Candidates:
+    """Candidate workflows per trigger, looked up once per batch."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, int | None], list[Workflow]] = {}
+
+    def __call__(self, event: Event) -> list[Workflow]:
+        key = (event.trigger_type, event.target, event.workflow_id)
+        if key not in self._cache:
+            self._cache[key] = candidate_workflows(event)
+        return self._cache[key]
+
+
+def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[int]]:
+    """Dispatch `events`; with `isolate`, each in a savepoint so one failure (marked
+    on its event) does not undo the others. Returns (runs created, dispatched ids)."""
+    created = 0
+    dispatched: list[int] = []
+    candidates = _Candidates()
+    for event in events:
+        if not isolate:
+            created += len(dispatch_event(event, candidates(event)))
+            dispatched.append(event.pk)
+            continue
+        try:
+            with transaction.atomic():
+                created += len(dispatch_event(event, candidates(event)))
+        except Exception as exc:
+            logger.exception("dispatching event %s failed", event.pk)
+            Event.objects.filter(pk=event.pk).update(
+                status=EventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000],
+                dispatch_attempts=F("dispatch_attempts") + 1, dispatched_at=timezone.now())
+            continue
+        dispatched.append(event.pk)
+    return created, dispatched
+
+
 def dispatch_pending(limit: int) -> int:
     """Dispatch up to `limit` pending events; returns how many runs were created.
 
-    Each event is dispatched in its own savepoint: an unexpected error marks that
-    event `failed` with the error (logged) and the others go on.
+    The batch is dispatched in one transaction. If anything unexpected fails, it is
+    rolled back and dispatched again event by event, each in a savepoint: the
+    failing event is marked `failed` with the error (logged), the others go on.
     """
-    created = 0
-    now = timezone.now()
-    with transaction.atomic():
-        query = Event.objects.filter(status=EventStatus.PENDING).order_by("pk")
-        if connection.features.has_select_for_update_skip_locked:
-            query = query.select_for_update(skip_locked=True)
-        events = list(query[:limit])
-        dispatched: list[int] = []
-        for event in events:
-            try:
-                with transaction.atomic():
-                    created += len(dispatch_event(event))
-            except Exception as exc:
-                logger.exception("dispatching event %s failed", event.pk)
-                Event.objects.filter(pk=event.pk).update(
-                    status=EventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000],
-                    dispatch_attempts=event.dispatch_attempts + 1, dispatched_at=now)
-                continue
-            dispatched.append(event.pk)
-        if dispatched:
-            Event.objects.filter(pk__in=dispatched).update(
-                status=EventStatus.DISPATCHED, dispatched_at=now,
-                dispatch_attempts=F("dispatch_attempts") + 1)
-    return created
+    for isolate in (False, True):
+        try:
+            with transaction.atomic():
+                query = Event.objects.filter(status=EventStatus.PENDING).order_by("pk")
+                if connection.features.has_select_for_update_skip_locked:
+                    query = query.select_for_update(skip_locked=True)
+                events = list(query[:limit])
+                if not events:
+                    return 0
+                created, dispatched = _dispatch_batch(events, isolate=isolate)
+                if dispatched:
+                    Event.objects.filter(pk__in=dispatched).update(
+                        status=EventStatus.DISPATCHED, dispatched_at=timezone.now(),
+                        dispatch_attempts=F("dispatch_attempts") + 1)
+                return created
+        except Exception:
+            if isolate:
+                raise
+            logger.warning("dispatching a batch failed; retrying event by event",
+                           exc_info=True)
+    return 0
 
 
 def runs_for_record(model: str, pk: object) -> Q:

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.dispatch import dispatch_pending
-from workflows_app.execution.executor import RunExecutor
+from workflows_app.execution.executor import FRESH_RUN_ATTRIBUTE, RunExecutor
+from workflows_app.execution.schedules import fire_due_schedules
 from workflows_app.models import Event, EventStatus, Run, RunStatus
 
 logger = logging.getLogger("workflows_app.queue")
@@ -55,7 +56,9 @@ def wake_soon() -> None:
     try:
         from django_q.tasks import async_task
 
-        async_task(WORK_TASK, task_name="workflows: work", q_options={"timeout": None})
+        # The cluster's own task timeout applies (a `work` task ends by itself after
+        # `max_seconds`); `timeout: None` would crash django-q2's worker process.
+        async_task(WORK_TASK, task_name="workflows: work")
     except Exception:  # the broker is down: the sweeper will find the work
         logger.warning("could not enqueue a workflows task; the sweeper will pick it up",
                        exc_info=True)
@@ -76,14 +79,19 @@ def claim_runs(owner: str, limit: int) -> list[Run]:
         candidates = Run.objects.filter(ready_runs_query()).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:limit])
-        if not ids:
+        found = list(candidates.values_list("pk", "started_at")[:limit])
+        if not found:
             return []
+        ids = [pk for pk, _ in found]
+        fresh = {pk for pk, started_at in found if started_at is None}
         Run.objects.filter(Q(pk__in=ids) & ready_runs_query()).update(
             status=RunStatus.RUNNING, lease_owner=owner, lease_expires_at=lease_until,
             due_at=None, started_at=Coalesce(F("started_at"), now))
-    return list(Run.objects.filter(pk__in=ids, lease_owner=owner)
-                .select_related("version", "event", "workflow").order_by("pk"))
+    runs = list(Run.objects.filter(pk__in=ids, lease_owner=owner)
+                .select_related("version", "event").order_by("pk"))
+    for run in runs:
+        setattr(run, FRESH_RUN_ATTRIBUTE, run.pk in fresh)
+    return runs
 
 
 @dataclass
@@ -136,6 +144,7 @@ def work(max_seconds: float = 30.0) -> dict[str, object]:
     short retry back-off) and polls once more, so a wake-up enqueued while it was
     finishing is never lost.
     """
+    fire_due_schedules(timezone.now())
     owner = worker_id()
     report = WorkReport()
     batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))
@@ -172,6 +181,7 @@ def drain(*, max_seconds: float | None = None, wait_for_delays: bool = False,
     With `wait_for_delays`, also wait for parked runs to fall due (bounded by
     `max_seconds`). `progress(report)` is called after each batch.
     """
+    fire_due_schedules(timezone.now())
     owner = worker_id()
     report = WorkReport()
     batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))

@@ -1,7 +1,10 @@
-"""Models of the workflows app: definitions and their versions, events, runs."""
+"""Models of the workflows app: definitions and their versions, events, runs, the
+webhook delivery log and schedule state."""
 
 from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
 from workflows_app.models.run import Run, RunAction, RunStatus, StepRun, StepStatus
+from workflows_app.models.schedule import ScheduleState
+from workflows_app.models.webhook import WebhookDelivery
 from workflows_app.models.workflow import Workflow, WorkflowVersion
 
 __all__ = [
@@ -10,8 +13,10 @@ __all__ = [
     "Run",
     "RunAction",
     "RunStatus",
+    "ScheduleState",
     "StepRun",
     "StepStatus",
+    "WebhookDelivery",
     "Workflow",
     "WorkflowEvaluation",
     "WorkflowVersion",

@@ -28,6 +28,7 @@ class Delay(StepType):
         Param("until", DateTime(), "Until", required=False),
     )
     outputs = (Output("resumed_at", DateTime(), "Resumed at"),)
+    marks_start = False
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
         given = [name for name in ("duration", "until") if name in step.params]

@@ -23,6 +23,7 @@ class Filter(StepType):
     group = "Flow"
     params = (Param("condition", ConditionTree(), "Condition"),)
     outputs = (Output("passed", Bool(), "Condition held"),)
+    marks_start = False
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
         raw = step.raw_params.get("condition")

@@ -1,0 +1,29 @@
+"""Where each `schedule` workflow's cron schedule has got to."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduleState(models.Model):
+    """The last due time (slot) of a schedule workflow that was fired.
+
+    Written by `workflows_app.execution.schedules.fire_due_schedules` in the same
+    transaction as the slot's event. Exactly-once firing does not rely on it (the
+    event's unique `dedupe_key` does); it makes the common "nothing due" case cost
+    no extra query and keeps a slot from firing again after old events are purged.
+    """
+
+    workflow = models.OneToOneField("Workflow", verbose_name=_("workflow"),
+                                    on_delete=models.CASCADE, primary_key=True,
+                                    related_name="schedule_state")
+    last_slot = models.DateTimeField(_("last fired slot"), null=True, blank=True)
+    last_fired_at = models.DateTimeField(_("last fired at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("schedule state")
+        verbose_name_plural = _("schedule states")
+
+    def __str__(self) -> str:
+        return f"{self.workflow_id}: {self.last_slot}"

@@ -1,0 +1,1 @@
+"""Plain Django views of the workflows app (inbound webhooks, "Run now")."""
