@@ -157,8 +157,9 @@ def _raw_value(event: str, name: str, value_type: ValueType, value: Any,
         expected = _record_model(value_type)
         if isinstance(value, models.Model):
             if _model_label(value) != expected:
-                raise InvalidEventData(event, name, f"expected a {value_type.model_label} "
-                                                    f"({expected}), got a {_model_label(value)}")
+                raise InvalidEventData(
+                    event, name, f"expected a record of {value_type.model_label} "
+                                 f"({expected}), got a {_model_label(value)}")
             if value.pk is None:
                 raise InvalidEventData(event, name, f"the {value_type.model_label} is not "
                                                     "saved yet (it has no primary key)")

@@ -59,7 +59,8 @@ def _check_record(value_type: Record, value: Any) -> Any:
     label = registration.verbose_name if registration else model
     if isinstance(value, models.Model):
         if model_label_of(type(value)) != model:
-            raise ValueParseError(f"expected a {label}, got a {type(value)._meta.verbose_name}")
+            raise ValueParseError(f"expected a record of {label}, got one of "
+                                  f"{type(value)._meta.verbose_name}")
         value = value.pk
     elif isinstance(value, uuid.UUID):
         value = str(value)

@@ -131,6 +131,10 @@ class ModelRegistration:
     model: type[models.Model]
     field_names: tuple[str, ...]
     type_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: Registered by the project (settings or `register_model`): its saves and
+    #: deletes are events. The user model is always known for `User` scope, but
+    #: records events only when registered explicitly.
+    records_events: bool = True
 
     @property
     def verbose_name(self) -> str:
@@ -216,7 +220,8 @@ def registrations() -> dict[str, ModelRegistration]:
     if user_label not in result:
         user_model = apps.get_model(settings.AUTH_USER_MODEL)
         names = tuple(name for name in USER_FIELDS if _has_field(user_model, name))
-        result[user_label] = ModelRegistration(user_label, user_model, names)
+        result[user_label] = ModelRegistration(user_label, user_model, names,
+                                               records_events=False)
     return result
 
 

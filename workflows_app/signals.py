@@ -31,7 +31,8 @@ def _registration(sender: type[models.Model]) -> ModelRegistration | None:
     if sender._meta.app_label in {"workflows_app", "django_q", "sessions", "admin",
                                   "contenttypes"}:
         return None
-    return registration_for_model(sender)
+    registration = registration_for_model(sender)
+    return registration if registration is not None and registration.records_events else None
 
 
 def remember_loaded_values(sender: type[models.Model], instance: models.Model,

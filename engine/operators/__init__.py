@@ -4,6 +4,7 @@ from engine.operators import (  # noqa: F401
     change,
     collection,
     equality,
+    json_values,
     membership,
     ordering,
     presence,

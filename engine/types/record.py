@@ -96,7 +96,8 @@ class Record(ValueType):
         if isinstance(raw, RecordValue):
             return raw
         if isinstance(raw, bool) or not isinstance(raw, int | str) or raw == "":
-            raise ValueParseError(f"{describe_raw(raw)} is not a {self.model_label} id")
+            raise ValueParseError(
+                f"{describe_raw(raw)} is not the id of a record ({self.model_label})")
         return raw
 
     def to_json(self, value: Any) -> Any:

@@ -95,7 +95,8 @@ TEMPORAL = {"between", "before", "after", "within_last", "older_than"}
     (STATUS, MEMBERSHIP),
     (Record("demo.order"), MEMBERSHIP),
     (User(), MEMBERSHIP),
-    (JSON(), {"contains", "not_contains"}),
+    (JSON(), {"contains", "not_contains", "gt", "gte", "lt", "lte", "between", "starts_with",
+              "ends_with", "one_of"}),
     (ArrayType(Email()), {"contains", "not_contains"}),
 ], ids=lambda item: getattr(item, "spec", None) or "")
 def test_each_type_offers_exactly_its_operators(value_type, extra):
@@ -811,3 +812,16 @@ def test_past_moments_are_within_last_or_older_than_never_both(age, window, zone
     else:
         assert within is not older
         assert within is (age <= window)
+
+
+def test_json_values_compare_as_numbers_or_text():
+    assert holds(JSON(), "gte", 150, 100)
+    assert holds(JSON(), "gte", "100.00", 100)  # numeric text reads as a number
+    assert not holds(JSON(), "gt", "lots", 1)
+    assert not holds(JSON(), "gt", {"amount": 5}, 1)
+    assert not holds(JSON(), "gt", True, 0)  # true is not the number 1 here
+    assert holds(JSON(), "between", 5, [10, 1])
+    assert holds(JSON(), "starts_with", "GOLD-42", "gold")
+    assert not holds(JSON(), "starts_with", ["gold"], "gold")
+    assert holds(JSON(), "one_of", "gold", ["silver", "gold"])
+    assert not holds(JSON(), "one_of", 1, [True])

@@ -583,7 +583,8 @@ def test_record_reads_keys_and_record_values():
     (True, "true"), ("", '""'), (1.5, "1.5"), ({"id": 1}, "an object"),
 ])
 def test_record_refuses_what_is_not_a_key(raw, shown):
-    assert reason(parse_type_spec("Record[demo.order]"), raw) == f"{shown} is not a Order id"
+    expected = f"{shown} is not the id of a record (Order)"
+    assert reason(parse_type_spec("Record[demo.order]"), raw) == expected
 
 
 def test_record_and_user_inputs():

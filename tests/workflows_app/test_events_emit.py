@@ -71,7 +71,7 @@ def test_unknown_event_raises_in_the_caller() -> None:
      '"lots" is not a valid Number'),
     ({"amount": True, "method": "card", "order": 1}, "amount", "not true/false"),
     ({"amount": 1, "method": 7, "order": 1}, "method", "expected text"),
-    ({"amount": 1, "method": "card", "order": 1.5}, "order", "is not a Order id"),
+    ({"amount": 1, "method": "card", "order": 1.5}, "order", "is not the id of a record (Order)"),
 ])
 def test_bad_data_is_refused_naming_the_field(data, field, reason) -> None:
     with pytest.raises(InvalidEventData) as caught:
@@ -86,7 +86,7 @@ def test_bad_data_is_refused_naming_the_field(data, field, reason) -> None:
 
 
 def test_a_record_of_the_wrong_model_or_unsaved_is_refused(order) -> None:
-    with pytest.raises(InvalidEventData, match=r"order: expected a Order \(demo.order\), "
+    with pytest.raises(InvalidEventData, match=r"order: expected a record of Order \(demo.order\), "
                                                r"got a demo.customer"):
         emit("payment.received", order=order.customer, amount=1, method="card")
     with pytest.raises(InvalidEventData, match="not saved yet"):

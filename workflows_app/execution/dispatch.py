@@ -45,12 +45,13 @@ def candidate_workflows(event: Event) -> list[Workflow]:
 
 
 def version_at(workflow: Workflow, event: Event) -> WorkflowVersion | None:
-    """The version that was live when the event was recorded (a run pins it)."""
+    """The version that was live when the event was recorded (a run pins it), or
+    None when the workflow did not exist yet: older events never start it."""
     live = workflow.live_version
     if live is not None and live.created_at <= event.created_at:
         return live
     return (workflow.versions.filter(created_at__lte=event.created_at)
-            .order_by("-number").first()) or live
+            .order_by("-number").first())
 
 
 def _workflow_names(ids: list[int]) -> str:
