@@ -40,6 +40,8 @@ def configure(*, database_url: str | None = None, redis_url: str | None = None,
         env.pop("REDIS_URL")
         os.environ.pop("REDIS_URL", None)
     os.environ.update(env)
+    # A stopped benchmark must still stop its workers (the `finally` in `workers`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.path.insert(0, str(ROOT))
     _create_database(env["DATABASE_URL"])
     import django

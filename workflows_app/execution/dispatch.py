@@ -85,17 +85,6 @@ def dispatch_event(event: Event, candidates: list[Workflow] | None = None) -> li
             continue
         evaluation = WorkflowEvaluation(event=event, workflow=workflow, version=version)
         evaluations.append(evaluation)
-        if workflow.pk in event.chain:
-            evaluation.outcome = Outcome.LOOP_PREVENTED
-            evaluation.message = (f"loop prevented: this event was caused by a run of this "
-                                  f"workflow (chain: {_workflow_names(event.chain)})")
-            continue
-        if len(event.chain) >= max_depth:
-            evaluation.outcome = Outcome.LOOP_PREVENTED
-            evaluation.message = (f"loop prevented: the chain of runs is {len(event.chain)} "
-                                  f"deep, the limit is {max_depth} "
-                                  f"(chain: {_workflow_names(event.chain)})")
-            continue
         if _is_duplicate(event, version):
             evaluation.outcome = Outcome.DUPLICATE
             evaluation.message = ("an identical event within the dedupe window already "
@@ -115,6 +104,19 @@ def dispatch_event(event: Event, candidates: list[Workflow] | None = None) -> li
             evaluation.outcome = Outcome.CONDITIONS_NOT_MET
             evaluation.message = (failure.message if failure and failure.message
                                   else "the conditions did not hold")[:1000]
+            continue
+        # Loops are refused only where the workflow would have run: an event whose
+        # conditions do not hold answers "conditions not met", not "loop prevented".
+        if workflow.pk in event.chain:
+            evaluation.outcome = Outcome.LOOP_PREVENTED
+            evaluation.message = (f"loop prevented: this event was caused by a run of this "
+                                  f"workflow (chain: {_workflow_names(event.chain)})")
+            continue
+        if len(event.chain) >= max_depth:
+            evaluation.outcome = Outcome.LOOP_PREVENTED
+            evaluation.message = (f"loop prevented: the chain of runs is {len(event.chain)} "
+                                  f"deep, the limit is {max_depth} "
+                                  f"(chain: {_workflow_names(event.chain)})")
             continue
         evaluation.outcome = Outcome.STARTED
         evaluation.message = "all conditions held"

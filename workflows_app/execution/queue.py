@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.dispatch import dispatch_pending
-from workflows_app.execution.executor import FRESH_RUN_ATTRIBUTE, RunExecutor
+from workflows_app.execution.executor import FRESH_RUN_ATTRIBUTE, BatchExecutor
 from workflows_app.execution.schedules import fire_due_schedules
 from workflows_app.models import Event, EventStatus, Run, RunStatus
 
@@ -112,14 +112,16 @@ def process_once(owner: str, report: WorkReport, batch: int) -> bool:
     created = dispatch_pending(batch)
     report.runs_created += created
     runs = claim_runs(owner, batch)
-    for run in runs:
+    if runs:
         try:
-            status = RunExecutor(run, owner).execute()
+            results = BatchExecutor(runs, owner).execute()
         except Exception:
-            logger.exception("run %s crashed the executor; its lease will expire", run.pk)
-            status = "crashed"
-        report.runs_executed += 1
-        report.statuses[str(status)] = report.statuses.get(str(status), 0) + 1
+            logger.exception("a batch of runs crashed the executor; their leases will "
+                             "expire and they will be resumed")
+            results = {run.pk: "crashed" for run in runs}
+        for status in results.values():
+            report.runs_executed += 1
+            report.statuses[str(status)] = report.statuses.get(str(status), 0) + 1
     return bool(created or runs or _has_pending_events())
 
 

@@ -30,6 +30,34 @@ def redact(value: Any, *, secret_names: Iterable[str] = ()) -> Any:
     return visit(value)
 
 
+def secret_values(value: Any, *, secret_names: Iterable[str] = ()) -> list[Any]:
+    """The values `redact` would hide (secret params, values under secret-looking
+    keys such as an `Authorization` header), to remove from error text too."""
+    secret = set(secret_names)
+    found: list[Any] = []
+
+    def visit(node: Any, key: str | None = None) -> None:
+        if key is not None and (key in secret or SECRET_KEY_RE.search(key)):
+            found.extend(_leaves(node))
+        elif isinstance(node, Mapping):
+            for k, v in node.items():
+                visit(v, str(k))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                visit(item)
+
+    visit(value)
+    return found
+
+
+def _leaves(node: Any) -> list[Any]:
+    if isinstance(node, Mapping):
+        return [leaf for item in node.values() for leaf in _leaves(item)]
+    if isinstance(node, list | tuple):
+        return [leaf for item in node for leaf in _leaves(item)]
+    return [node]
+
+
 def redact_text(text: str, secrets: Iterable[Any]) -> str:
     """Remove known secret values from free text (an error message, say)."""
     for secret in secrets:
