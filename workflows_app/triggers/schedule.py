@@ -70,7 +70,7 @@ class Schedule(TriggerType):
         Param("cron", String(), "Schedule (cron)", help='e.g. "0 9 * * 1-5": 09:00 on weekdays.',
               extra={"widget": "cron"}),
         Param("timezone", String(), "Timezone", required=False, default="UTC",
-              help='e.g. "Europe/London"; defaults to UTC.'),
+              help='e.g. "Europe/London"; defaults to UTC.', extra={"widget": "timezone"}),
     )
 
     def check_config(self, config: Mapping[str, Any], path: str) -> list[DefinitionError]:

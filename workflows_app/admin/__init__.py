@@ -1,0 +1,16 @@
+"""Django admin for workflows: the changelist, the builder, versions, import/export.
+
+One module per concern:
+
+- `workflow`: `WorkflowAdmin` (changelist, actions, URLs, history);
+- `builder`: the add/change page, generated from engine metadata
+  (`workflows_app.metadata`, shared with the REST API);
+- `endpoints`: JSON endpoints the builder calls while editing (scope, cron);
+- `versions`: compare and restore versions, the read-only version admin;
+- `diff`: readable differences between two definitions;
+- `import_export`: download and upload definitions as JSON.
+"""
+
+from workflows_app.admin.workflow import WorkflowAdmin
+
+__all__ = ["WorkflowAdmin"]

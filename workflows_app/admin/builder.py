@@ -1,0 +1,211 @@
+"""The builder: the add and change page of a workflow.
+
+The page holds the definition (DESIGN.md section 3) as JSON in one hidden
+field, `definition`; a small script renders the editor from it and from the
+engine metadata embedded in the page, and writes the field back on every
+change. On POST the whole definition goes through `services.save_definition`:
+either it is valid and becomes the next version, or nothing is stored and the
+page comes back with every error (`path` + `message`), which the script shows
+next to the input carrying the matching `data-path`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from engine import DefinitionError, InvalidDefinition
+from workflows_app.metadata import builder_metadata, scope_metadata
+from workflows_app.models import Workflow
+from workflows_app.services import save_definition
+
+if TYPE_CHECKING:
+    from workflows_app.admin.workflow import WorkflowAdmin
+
+NEW_DEFINITION: dict[str, Any] = {"schema_version": 1, "name": "", "description": "",
+                                  "steps": []}
+
+
+def parse_definition(raw: str) -> tuple[Any, list[DefinitionError]]:
+    """Read the posted `definition` field; an error (path "") when it is not JSON."""
+    if not raw.strip():
+        return None, [DefinitionError("", "the form sent no definition")]
+    try:
+        return json.loads(raw), []
+    except json.JSONDecodeError as exc:
+        return None, [DefinitionError(
+            "", f"the definition is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+                f"{exc.msg})")]
+
+
+class BuilderPage:
+    """One request to the builder of `workflow` (None: a new workflow)."""
+
+    template_name = "workflows_app/admin/builder.html"
+
+    def __init__(self, model_admin: WorkflowAdmin, request: HttpRequest,
+                 workflow: Workflow | None) -> None:
+        self.model_admin = model_admin
+        self.request = request
+        self.workflow = workflow
+        self.opts = model_admin.model._meta
+
+    @classmethod
+    def dispatch(cls, model_admin: WorkflowAdmin, request: HttpRequest,
+                 object_id: str | None) -> HttpResponse:
+        workflow = None
+        if object_id is not None:
+            workflow = model_admin.get_object(request, unquote(object_id))
+            if workflow is None:
+                return model_admin._get_obj_does_not_exist_redirect(
+                    request, model_admin.model._meta, object_id)
+        page = cls(model_admin, request, workflow)
+        if request.method == "POST":
+            return page.post()
+        return page.get()
+
+    # -- permissions -----------------------------------------------------------
+
+    @property
+    def adding(self) -> bool:
+        return self.workflow is None
+
+    def can_view(self) -> bool:
+        if self.adding:
+            return self.model_admin.has_add_permission(self.request)
+        return self.model_admin.has_view_or_change_permission(self.request, self.workflow)
+
+    def can_edit(self) -> bool:
+        if self.adding:
+            return self.model_admin.has_add_permission(self.request)
+        return self.model_admin.has_change_permission(self.request, self.workflow)
+
+    # -- views -----------------------------------------------------------------
+
+    def get(self) -> HttpResponse:
+        if not self.can_view():
+            raise PermissionDenied
+        return self.render(self.stored_definition(), [])
+
+    def post(self) -> HttpResponse:
+        if not self.can_edit():
+            raise PermissionDenied
+        change_note = self.request.POST.get("change_note", "").strip()
+        definition, errors = parse_definition(self.request.POST.get("definition", ""))
+        if not errors:
+            try:
+                result = save_definition(definition, workflow=self.workflow,
+                                         user=self.request.user, change_note=change_note)
+            except InvalidDefinition as exc:
+                errors = exc.errors
+            else:
+                return self.saved(result.workflow, result.version.number, result.changed,
+                                  result.created)
+        shown = definition if isinstance(definition, dict) else self.stored_definition()
+        return self.render(shown, errors, change_note=change_note)
+
+    def saved(self, workflow: Workflow, number: int, changed: bool,
+              created: bool) -> HttpResponse:
+        admin = self.model_admin
+        if created:
+            admin.log_addition(self.request, workflow, [{"added": {}}])
+        elif changed:
+            admin.log_change(self.request, workflow, f"Saved version {number}")
+        if changed:
+            message = format_html('The workflow “{}” was saved as version {}.', workflow.name,
+                                  number)
+            messages.success(self.request, message)
+        else:
+            messages.info(self.request, format_html(
+                "Nothing changed; “{}” is still at version {}.", workflow.name, number))
+        if "_save" in self.request.POST:
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                          current_app=admin.admin_site.name)
+        else:
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                          args=[workflow.pk], current_app=admin.admin_site.name)
+        return HttpResponseRedirect(url)
+
+    # -- rendering -------------------------------------------------------------
+
+    def stored_definition(self) -> dict[str, Any]:
+        if self.workflow is not None and self.workflow.live_version_id:
+            return self.workflow.live_version.definition
+        definition = dict(NEW_DEFINITION)
+        if self.workflow is not None:
+            definition.update(name=self.workflow.name, description=self.workflow.description)
+        return definition
+
+    def urls(self) -> dict[str, str]:
+        name = self.model_admin.url_name
+        site = self.model_admin.admin_site.name
+        return {
+            "scope": reverse(f"admin:{name('builder_scope')}", current_app=site),
+            "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
+        }
+
+    def webhook_url(self, readonly: bool) -> str:
+        """The secret address of a webhook workflow, for those who may edit it."""
+        workflow = self.workflow
+        if workflow is None or readonly or workflow.trigger_type != "webhook":
+            return ""
+        try:
+            path = reverse("workflows_app:webhook", args=[workflow.webhook_token])
+        except NoReverseMatch:
+            return ""
+        return self.request.build_absolute_uri(path)
+
+    def render(self, definition: Any, errors: list[DefinitionError], *,
+               change_note: str = "") -> HttpResponse:
+        request = self.request
+        admin = self.model_admin
+        readonly = not self.can_edit()
+        error_dicts = [error.as_dict() for error in errors]
+        metadata = builder_metadata(urls=self.urls(), readonly=readonly,
+                                    scope=scope_metadata(definition), errors=error_dicts)
+        workflow = self.workflow
+        if self.adding:
+            title = f"Add {self.opts.verbose_name}"
+        elif readonly:
+            title = f"View {self.opts.verbose_name}"
+        else:
+            title = f"Change {self.opts.verbose_name}"
+        versions = []
+        if workflow is not None:
+            versions = list(workflow.versions.select_related("created_by").order_by("-number"))
+        context = {
+            **admin.admin_site.each_context(request),
+            "title": title,
+            "subtitle": str(workflow) if workflow else None,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": workflow,
+            "add": self.adding,
+            "change": not self.adding,
+            "is_popup": False,
+            "readonly": readonly,
+            "errors": error_dicts,
+            "definition_json": json.dumps(definition, ensure_ascii=False, indent=2),
+            "metadata": metadata,
+            "step_catalogue": metadata["steps"],
+            "trigger_catalogue": metadata["triggers"],
+            "versions": versions,
+            "change_note": change_note,
+            "has_view_permission": admin.has_view_or_change_permission(request, workflow),
+            "has_add_permission": admin.has_add_permission(request),
+            "has_change_permission": (not self.adding
+                                      and admin.has_change_permission(request, workflow)),
+            "has_delete_permission": (not self.adding
+                                      and admin.has_delete_permission(request, workflow)),
+            "trigger_label": admin.trigger_display(workflow) if workflow else "",
+            "webhook_url": self.webhook_url(readonly),
+        }
+        return TemplateResponse(request, self.template_name, context)

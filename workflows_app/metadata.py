@@ -1,0 +1,548 @@
+"""Builder metadata, read from the engine's registries: the one source for the admin
+builder and the REST API (`api/metadata/...`).
+
+Nothing here knows a particular trigger, step or type: triggers and steps
+describe themselves (`describe()`), their params carry typed `ValueType`s whose
+`input_spec()` says which input to show, `Param.extra["widget"]` may ask for a
+richer widget (`cron`, `inputs`, `record_fields`, ...), and operators are read
+from each type (`available_operators` for the ones a path really offers). A
+step, trigger or type registered by a project appears here without any edit.
+
+- Catalogues: `triggers_catalogue()` / `steps_catalogue()` (grouped, for the
+  builder's pickers), `trigger_list()` / `step_list()` / `type_list()` (flat, for
+  the API), `models_metadata()`, `input_types()`, `timezones()`, and `catalogue()`
+  which bundles them with `METADATA_VERSION`.
+- Scope: `scope_metadata(definition)` answers, for a possibly unfinished
+  definition, which references exist (the trigger's scope walked into labelled,
+  typed paths, then `steps.<key>.<output>` of earlier steps), the operators each
+  offers with the input of their value, and which paths fit each target type.
+  It never raises on bad input: what cannot be worked out is left out (saving
+  reports it).
+- Options: `options_for(value_type, search, offset, limit)` lists the values of
+  an enumerable type (choices, records, users) with search and paging.
+
+Bump `METADATA_VERSION` when a key changes meaning or disappears; adding keys is
+compatible.
+"""
+
+from __future__ import annotations
+
+import json
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from engine import (
+    DefinitionError,
+    Param,
+    ScopeField,
+    ScopeSchema,
+    StepType,
+    TriggerType,
+    step_registry,
+    trigger_registry,
+    type_registry,
+)
+from engine.conditions import available_operators
+from engine.errors import EngineError, ValueParseError, join_path
+from engine.operators.base import Operator
+from engine.params import ParamValue, compile_param_value
+from engine.scope import PathError
+from engine.steps import StepCheck
+from engine.types import JSON, ArrayType, ObjectType, Record, ValueType, parse_type_spec
+from workflows_app.records import registrations
+
+#: The version of the shape of everything this module returns.
+METADATA_VERSION = 1
+
+#: Type names offered for manual-trigger inputs besides `Record[<model>]`.
+INPUT_TYPE_EXCLUDED = {"Record"}
+
+#: How deep the trigger's scope is listed in pickers (`record.order.customer.email`).
+MAX_DEPTH = 4
+#: How deep an earlier step's outputs are listed (`steps.confirm.record.status`).
+STEP_OUTPUT_DEPTH = 3
+SEPARATOR = " \u203a "
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with Decimals, datetimes etc. turned into JSON data."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+# -- types, params, steps, triggers --------------------------------------------
+
+
+def type_description(value_type: ValueType) -> dict[str, Any]:
+    """A type as the builder needs it: its spec, its input and, for lists, the item."""
+    data: dict[str, Any] = {
+        "type": value_type.spec,
+        "label": value_type.label,
+        "input": value_type.input_spec(),
+        "template": value_type.is_template,
+        # A {"ref": ...} inside a JSON value (or a condition tree) is data, not a reference.
+        "references": (not isinstance(value_type, JSON)
+                       and getattr(value_type, "accepts_references", True)),
+    }
+    if isinstance(value_type, ArrayType):
+        data["item"] = type_description(value_type.item_type)
+        data["min_items"] = value_type.min_items
+        data["max_items"] = value_type.max_items
+    if isinstance(value_type, Record):
+        data["model"] = value_type.model
+    return data
+
+
+def operator_metadata(name: str, operator: Operator, subject: ValueType) -> dict[str, Any]:
+    """One operator of `subject`: how it reads and the type and input of its value."""
+    value = operator.value_type(subject)
+    return {
+        "name": name,
+        "label": operator.label or name,
+        "description": operator.description,
+        "needs_previous": operator.needs_previous,
+        "value": None if value is None else type_description(value),
+    }
+
+
+def type_entry(value_type: ValueType) -> dict[str, Any]:
+    """`type_description` plus every operator of the type (`changed*` last)."""
+    operators = [operator_metadata(name, operator, value_type)
+                 for name, operator in value_type.operators().items()]
+    operators.sort(key=lambda item: item["needs_previous"])  # stable: changes last
+    return {**type_description(value_type), "operators": operators}
+
+
+def param_metadata(param: Param) -> dict[str, Any]:
+    """`Param.describe()` plus the full value type and the widget override from `extra`."""
+    data = param.describe()
+    extra = {key: value for key, value in param.extra.items() if _is_plain(value)}
+    data["extra"] = extra
+    data["value_type"] = type_description(param.type)
+    if isinstance(extra.get("widget"), str):
+        data["input"] = {**data["input"], "widget": extra["widget"]}
+        data["value_type"]["input"] = {**data["value_type"]["input"], "widget": extra["widget"]}
+    return data
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
+def _grouped(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=lambda item: (item["group"], item["label"])):
+        groups.setdefault(item["group"], []).append(item)
+    return [{"group": name, "items": members} for name, members in groups.items()]
+
+
+def step_metadata(step_class: type[StepType]) -> dict[str, Any]:
+    data = step_class.describe()
+    data["params"] = [param_metadata(param) for param in step_class.params]
+    return data
+
+
+def trigger_metadata(trigger_class: type[TriggerType]) -> dict[str, Any]:
+    data = trigger_class.describe()
+    data["config"] = [param_metadata(param) for param in trigger_class.config_params]
+    return data
+
+
+def step_list() -> list[dict[str, Any]]:
+    """Every registered step (by key), with label, description, params and outputs."""
+    return [step_metadata(step_class) for step_class in step_registry.values()]
+
+
+def trigger_list() -> list[dict[str, Any]]:
+    """Every registered trigger (by key), with label, description and config."""
+    return [trigger_metadata(trigger_class) for trigger_class in trigger_registry.values()]
+
+
+def steps_catalogue() -> list[dict[str, Any]]:
+    """Every registered step, grouped by `group`, with label, description and params."""
+    return _grouped(step_list())
+
+
+def triggers_catalogue() -> list[dict[str, Any]]:
+    """Every registered trigger, grouped by `group`, with label, description and config."""
+    return _grouped(trigger_list())
+
+
+def catalogue_types() -> list[ValueType]:
+    """One instance of every registered type: `Record[<model>]` for each registered
+    model; types that need arguments to exist (a `Choice` without options) are
+    described through the paths and params that use them."""
+    found: list[ValueType] = []
+    for name, type_class in type_registry.items():
+        if name == "Record":
+            found.extend(Record(label) for label in sorted(registrations()))
+            continue
+        try:
+            found.append(type_class.from_spec({}))
+        except (ValueParseError, TypeError, ValueError):
+            continue
+    return found
+
+
+def type_list() -> list[dict[str, Any]]:
+    """Every type with its input, its operators and each operator's value input."""
+    return [{**type_entry(value_type), "name": value_type.name,
+             "description": value_type.description,
+             "enumerable": is_enumerable(value_type)}
+            for value_type in catalogue_types()]
+
+
+def models_metadata() -> dict[str, dict[str, Any]]:
+    """Registered models and their fields (for the `record_fields` widget)."""
+    result: dict[str, dict[str, Any]] = {}
+    for label, registration in sorted(registrations().items()):
+        result[label] = {
+            "label": registration.verbose_name,
+            "fields": [
+                {"name": name, "label": field.display_label, "help": field.help,
+                 "editable": bool(field.extra.get("editable", False)),
+                 "value_type": type_description(field.type)}
+                for name, field in registration.scope_fields.items()
+            ],
+        }
+    return result
+
+
+def input_types() -> list[dict[str, str]]:
+    """Types a manual trigger may ask for: the registered names and `Record[<model>]`."""
+    options = [{"value": name, "label": f"{type_class.label} ({name})"}
+               for name, type_class in type_registry.items() if name not in INPUT_TYPE_EXCLUDED]
+    for label, registration in sorted(registrations().items()):
+        options.append({"value": f"Record[{label}]",
+                        "label": f"{registration.verbose_name} record (Record[{label}])"})
+    return options
+
+
+@cache
+def timezones() -> list[str]:
+    return sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
+
+
+def catalogue() -> dict[str, Any]:
+    """Everything static a builder needs, versioned (`metadata_version`)."""
+    return json_safe({
+        "metadata_version": METADATA_VERSION,
+        "triggers": trigger_list(),
+        "steps": step_list(),
+        "types": type_list(),
+        "models": models_metadata(),
+        "input_types": input_types(),
+    })
+
+
+def builder_metadata(*, urls: Mapping[str, str], readonly: bool, scope: Mapping[str, Any],
+                     errors: list[dict[str, str]]) -> dict[str, Any]:
+    """Everything the admin builder's JavaScript renders from, embedded in its page."""
+    return json_safe({
+        "metadata_version": METADATA_VERSION,
+        "triggers": triggers_catalogue(),
+        "steps": steps_catalogue(),
+        "models": models_metadata(),
+        "input_types": input_types(),
+        "timezones": timezones(),
+        "urls": dict(urls),
+        "readonly": readonly,
+        "scope": scope,
+        "errors": errors,
+    })
+
+
+# -- scope -----------------------------------------------------------------------
+
+
+def trigger_scope(raw: object) -> tuple[ScopeSchema, list[DefinitionError]]:
+    """The scope of the trigger in `raw`, or an empty scope and why."""
+    if not isinstance(raw, Mapping):
+        return ScopeSchema(), []
+    trigger_class = trigger_registry.find(raw.get("type"))
+    if trigger_class is None:
+        return ScopeSchema(), []
+    trigger = trigger_class()
+    config = {key: value for key, value in raw.items() if key != "type"}
+    errors = trigger.check_config(config, "trigger")
+    if errors:
+        return ScopeSchema(), errors
+    try:
+        return trigger.scope(config), []
+    except (EngineError, LookupError, ValueError, TypeError) as exc:
+        return ScopeSchema(), [DefinitionError("trigger", str(exc))]
+
+
+def step_output_fields(item: object, scope: ScopeSchema, index: int) -> list[ScopeField]:
+    """The outputs of the step `item` at position `index` (params checked leniently)."""
+    if not isinstance(item, Mapping):
+        return []
+    step_class = step_registry.find(item.get("type"))
+    if step_class is None:
+        return []
+    raw_params = item.get("params")
+    raw_params = raw_params if isinstance(raw_params, Mapping) else {}
+    path = join_path("steps", index)
+    params: dict[str, ParamValue] = {}
+    ignored: list[DefinitionError] = []
+    for param in step_class.params:
+        value = raw_params.get(param.name)
+        if value is None or value == "" or value == []:
+            continue
+        compiled = compile_param_value(value, param.type, scope,
+                                       join_path(join_path(path, "params"), param.name), ignored)
+        if compiled is not None:
+            params[param.name] = compiled
+    step_type = step_class()
+    try:
+        return list(step_type.output_fields(StepCheck(path, scope, params, raw_params)))
+    except (EngineError, LookupError, ValueError, TypeError, AttributeError):
+        return list(step_type.output_fields(None))
+
+
+def collect_refs(node: Any) -> Iterator[str]:
+    """Every `{"ref": PATH}` path in a definition."""
+    if isinstance(node, Mapping):
+        ref = node.get("ref")
+        if isinstance(ref, str):
+            yield ref
+        for value in node.values():
+            yield from collect_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from collect_refs(item)
+
+
+class _ScopeReport:
+    def __init__(self) -> None:
+        self.paths: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, ValueType] = {}
+
+    def add(self, path: str, field: ScopeField, *, labels: list[str], group: str,
+            step: int | None, schema: ScopeSchema) -> None:
+        value_type = field.type
+        selectable = not isinstance(value_type, ObjectType)
+        entry: dict[str, Any] = {
+            "path": path,
+            "label": SEPARATOR.join(labels),
+            "name": field.display_label,
+            "help": field.help,
+            "group": group,
+            "type": value_type.spec,
+            "type_label": value_type.label,
+            "selectable": selectable,
+            "json": isinstance(value_type, JSON),
+            "step": step,
+            "ops": [],
+        }
+        if isinstance(value_type, Record):
+            entry["model"] = value_type.model
+        if selectable:
+            self.types.setdefault(value_type.spec, value_type)
+            try:
+                entry["ops"] = list(available_operators(schema, path))
+            except PathError:
+                entry["ops"] = []
+        self.paths[path] = entry
+
+    def walk(self, prefix: str, value_type: ValueType, labels: list[str], group: str,
+             step: int | None, schema: ScopeSchema, depth: int, max_depth: int) -> None:
+        for name, child in value_type.children().items():
+            path = f"{prefix}.{name}" if prefix else name
+            child_labels = [*labels, child.display_label]
+            self.add(path, child, labels=child_labels, group=group, step=step, schema=schema)
+            if depth + 1 < max_depth:
+                self.walk(path, child.type, child_labels, group, step, schema, depth + 1,
+                          max_depth)
+
+
+def scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH,
+                   inline: bool = False) -> dict[str, Any]:
+    """Paths, types, operators and compatible references for `definition`.
+
+    Each path lists the names of the operators it offers (`ops`, respecting
+    `available_operators`); `types` describes each type once with all its
+    operators. With `inline`, each selectable path also carries its `input` and
+    its offered `operators` in full (with the input of each operator's value), so
+    that a client needs nothing else to render a condition row.
+    """
+    data = definition if isinstance(definition, Mapping) else {}
+    base, trigger_errors = trigger_scope(data.get("trigger"))
+    report = _ScopeReport()
+    for name, field in base.fields().items():
+        report.add(name, field, labels=[field.display_label], group=field.display_label,
+                   step=None, schema=base)
+        report.walk(name, field.type, [field.display_label], field.display_label, None, base,
+                    1, max_depth)
+
+    steps_raw = data.get("steps")
+    steps_raw = steps_raw if isinstance(steps_raw, list) else []
+    earlier = ObjectType((), type_name="Steps")
+    producers: dict[str, tuple[int, str]] = {}
+    for index, item in enumerate(steps_raw):
+        scope = base.with_field(ScopeField("steps", earlier, label="Earlier steps"))
+        outputs = step_output_fields(item, scope, index)
+        key = item.get("key") if isinstance(item, Mapping) else None
+        if not isinstance(key, str) or not key or key in producers:
+            continue
+        step_class = step_registry.find(item.get("type"))
+        label = str(item.get("label") or (step_class.label if step_class else "") or key)
+        group = f"Step {index + 1}: {label}"
+        producers[key] = (index, group)
+        earlier = earlier.with_field(ScopeField(
+            key, ObjectType(outputs, type_name=f"Outputs of {key}"), label=group))
+    final = base.with_field(ScopeField("steps", earlier, label="Earlier steps"))
+    for key, step_field in earlier.children().items():
+        index, group = producers[key]
+        report.walk(f"steps.{key}", step_field.type, [], group, index, final, 1,
+                    STEP_OUTPUT_DEPTH + 1)
+
+    for ref in collect_refs(data):
+        if ref not in report.paths:
+            _add_known_path(report, final, ref, producers)
+
+    types = {spec: type_entry(value_type) for spec, value_type in report.types.items()}
+    if inline:
+        for entry in report.paths.values():
+            described = types.get(entry["type"]) if entry["selectable"] else None
+            offered = set(entry["ops"])
+            entry["input"] = described["input"] if described else None
+            entry["operators"] = ([operator for operator in described["operators"]
+                                   if operator["name"] in offered] if described else [])
+    return {
+        "paths": list(report.paths.values()),
+        "types": types,
+        "compatible": _compatible(report),
+        "trigger_errors": [error.as_dict() for error in trigger_errors],
+    }
+
+
+def _add_known_path(report: _ScopeReport, schema: ScopeSchema, ref: str,
+                    producers: Mapping[str, tuple[int, str]]) -> None:
+    """A path used in the definition that is deeper than the listing goes."""
+    try:
+        field = schema.lookup(ref)
+    except PathError:
+        return
+    segments = ref.split(".")
+    labels: list[str] = []
+    for depth in range(1, len(segments) + 1):
+        try:
+            labels.append(schema.lookup(".".join(segments[:depth])).display_label)
+        except PathError:
+            labels.append(segments[depth - 1])
+    step = None
+    group = labels[0]
+    if segments[0] == "steps" and len(segments) > 1 and segments[1] in producers:
+        step, group = producers[segments[1]]
+        labels = labels[2:]
+    report.add(ref, field, labels=labels, group=group, step=step, schema=schema)
+
+
+def _targets(report: _ScopeReport) -> dict[str, ValueType]:
+    """Every type a reference may be asked to fit."""
+    found: dict[str, ValueType] = {}
+
+    def add(value_type: ValueType | None) -> None:
+        if value_type is None or value_type.spec in found:
+            return
+        found[value_type.spec] = value_type
+        if isinstance(value_type, ArrayType):
+            add(value_type.item_type)
+
+    for value_type in report.types.values():
+        for operator in value_type.operators().values():
+            add(operator.value_type(value_type))
+    for step_class in step_registry.values():
+        for param in step_class.params:
+            add(param.type)
+    for registration in registrations().values():
+        for field in registration.scope_fields.values():
+            add(field.type)
+    return found
+
+
+def _compatible(report: _ScopeReport) -> dict[str, list[str]]:
+    """For each target type spec, the selectable paths whose type it accepts."""
+    candidates = [(entry["path"], report.types[entry["type"]])
+                  for entry in report.paths.values() if entry["selectable"]]
+    result: dict[str, list[str]] = {}
+    for spec, target in _targets(report).items():
+        if isinstance(target, JSON):
+            continue  # a {"ref": ...} in a JSON param is JSON data, not a reference
+        result[spec] = [path for path, value_type in candidates if target.accepts(value_type)]
+    return result
+
+
+# -- options of enumerable types -------------------------------------------------
+
+
+class NoOptions(ValueError):
+    """The type has no values to choose from (a number, a text...)."""
+
+
+@dataclass
+class OptionsPage:
+    """One page of options: `(value, label)` pairs and whether more follow."""
+
+    items: list[tuple[Any, str]]
+    has_more: bool
+
+
+def option_type(value_type: ValueType) -> ValueType:
+    """The type whose options a value of `value_type` is picked from (a list's item)."""
+    while isinstance(value_type, ArrayType):
+        value_type = value_type.item_type
+    return value_type
+
+
+def is_enumerable(value_type: ValueType) -> bool:
+    """Whether `options_for` lists values of this type (choices, records, users)."""
+    value_type = option_type(value_type)
+    if isinstance(value_type, Record):
+        return value_type.model in registrations()
+    return value_type.options() is not None
+
+
+def record_model(value_type: ValueType) -> str | None:
+    """The model label whose records are the options of `value_type`, if any."""
+    value_type = option_type(value_type)
+    return value_type.model if isinstance(value_type, Record) else None
+
+
+def options_for(value_type: ValueType, *, search: str = "", offset: int = 0,
+                limit: int = 20) -> OptionsPage:
+    """Options of `value_type` (or of its items), filtered by `search`, paged.
+
+    Records and users are searched by the provider (text fields, or the id);
+    choices by value or label, case-insensitively. Raises `NoOptions` for a type
+    without options.
+    """
+    value_type = option_type(value_type)
+    offset, limit = max(0, offset), max(1, limit)
+    if isinstance(value_type, Record):
+        if value_type.model not in registrations():
+            raise NoOptions(f"{value_type.spec} is not a model registered for workflows")
+        found = value_type.search_options(search, offset, limit + 1)
+        return OptionsPage([(value_type.to_json(value), str(label))
+                            for value, label in found[:limit]], len(found) > limit)
+    options = value_type.options()
+    if options is None:
+        raise NoOptions(f"{value_type.spec} has no options to choose from")
+    if search:
+        needle = search.casefold()
+        options = [(value, label) for value, label in options
+                   if needle in str(label).casefold() or needle in str(value).casefold()]
+    page = options[offset:offset + limit]
+    return OptionsPage([(value_type.to_json(value), str(label)) for value, label in page],
+                       offset + limit < len(options))
+
+
+def parse_option_type(spec: str) -> ValueType:
+    """A type from its spec (`Record[demo.order]`, `User`, `Email[]`) for `options_for`;
+    raises `ValueParseError`."""
+    return parse_type_spec(spec)

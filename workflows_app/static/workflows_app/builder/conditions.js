@@ -1,0 +1,265 @@
+/*
+ * Workflow builder: the condition editor.
+ *
+ * Renders any condition tree faithfully ({"all": [...]}, {"any": [...]}, {"not": {...}}
+ * and comparisons, nested to any depth) and edits it in place. New conditions start
+ * as OR-of-AND groups: {"any": [{"all": [comparison, ...]}, ...]}.
+ */
+(function (window) {
+  "use strict";
+
+  const WB = window.WorkflowBuilder;
+  const h = WB.h;
+
+  const GROUP_KINDS = ["all", "any"];
+  const KIND_LABELS = {all: "ALL of these match", any: "ANY of these matches"};
+  const JOINERS = {all: "and", any: "or"};
+
+  WB.newLeaf = () => ({ref: "", op: ""});
+
+  /** "empty", "all", "any", "not", "leaf" or "invalid". */
+  WB.conditionKind = function (node) {
+    if (node === undefined || node === null) return "empty";
+    if (!WB.isObject(node)) return "invalid";
+    const keys = Object.keys(node);
+    if (keys.length === 0) return "empty";
+    if (keys.length === 1 && GROUP_KINDS.includes(keys[0]) && Array.isArray(node[keys[0]])) {
+      return keys[0];
+    }
+    if (keys.length === 1 && keys[0] === "not" && WB.isObject(node.not)) return "not";
+    if ("ref" in node || "op" in node) return "leaf";
+    return "invalid";
+  };
+
+  function defaultValue(spec) {
+    if (!spec) return undefined;
+    if (spec.item) return spec.min_items === 2 && spec.max_items === 2 ? ["", ""] : [];
+    if (spec.input && spec.input.widget === "checkbox") return true;
+    return "";
+  }
+
+  /**
+   * A condition editor. opts: get() -> the tree, set(tree | undefined), path (where
+   * errors about it are reported: "conditions", "steps[0].when"), stepIndex (null:
+   * the workflow's conditions), emptyText.
+   */
+  WB.conditionEditor = function (app, opts) {
+    const container = h("div", {class: "wb-condition-editor"});
+    const changed = () => app.changed();
+    const draw = () => WB.redraw(app, container, () => container.replaceChildren(renderRoot()));
+
+    function renderRoot() {
+      const node = opts.get();
+      if (WB.conditionKind(node) === "empty") {
+        return h("div", {class: "wb-empty", dataset: {path: opts.path}}, [
+          h("p", {class: "wb-empty-text", text: opts.emptyText || "No conditions."}),
+          h("button", {
+            type: "button", class: "button wb-edit-only wb-add-first-condition",
+            text: "+ Add a condition",
+            onclick: () => {
+              opts.set({any: [{all: [WB.newLeaf()]}]});
+              changed();
+              draw();
+              const select = container.querySelector(".wb-ref-select");
+              if (select) select.focus();
+            },
+          }),
+        ]);
+      }
+      const kind = WB.conditionKind(node);
+      if (kind === "all" || kind === "any") {
+        return renderNode(node, opts.path, (next) => opts.set(next), null, 0);
+      }
+      // A single comparison (or "not") at the top: offer to combine it with more.
+      return h("div", {class: "wb-root-single"}, [
+        renderNode(node, opts.path, (next) => opts.set(next), () => {
+          opts.set(undefined);
+          changed();
+          draw();
+        }, 1),
+        h("div", {class: "wb-group-actions wb-edit-only"}, [
+          h("button", {type: "button", class: "button wb-add-condition", text: "+ Condition (AND)",
+            onclick: () => {
+              opts.set({all: [node, WB.newLeaf()]});
+              changed();
+              draw();
+            }}),
+          h("button", {type: "button", class: "button wb-add-group", text: "+ Condition (OR)",
+            onclick: () => {
+              opts.set({any: [node, WB.newLeaf()]});
+              changed();
+              draw();
+            }}),
+        ]),
+      ]);
+    }
+
+    function renderNode(node, path, replace, remove, depth) {
+      const kind = WB.conditionKind(node);
+      if (kind === "all" || kind === "any") return renderGroup(node, kind, path, remove, depth);
+      if (kind === "not") return renderNot(node, path, replace, remove, depth);
+      if (kind === "leaf") return renderLeaf(node, path, remove);
+      return h("div", {class: "wb-invalid-condition", dataset: {path}}, [
+        h("span", {text: kind === "empty" ? "Empty condition (always matches)" : "Not a condition:"}),
+        kind === "empty" ? null : h("code", {text: JSON.stringify(node)}),
+        remove ? WB.iconButton("✕", "Remove", remove) : null,
+      ]);
+    }
+
+    function renderGroup(node, kind, path, remove, depth) {
+      const children = node[kind];
+      const bodyPath = WB.join(path, kind);
+      const other = kind === "all" ? "any" : "all";
+      const kindSelect = h("select", {
+        class: "wb-group-kind", "aria-label": "How to combine these conditions",
+        dataset: {focus: `${path}|kind`},
+      }, GROUP_KINDS.map((value) => h("option", {value, text: KIND_LABELS[value]})));
+      kindSelect.value = kind;
+      kindSelect.addEventListener("change", () => {
+        node[kindSelect.value] = node[kind];
+        delete node[kind];
+        changed();
+        draw();
+      });
+      const body = h("div", {class: "wb-group-body", dataset: {path: bodyPath}});
+      children.forEach((child, index) => {
+        if (index > 0) body.appendChild(h("div", {class: `wb-joiner wb-joiner-${kind}`, text: JOINERS[kind]}));
+        body.appendChild(renderNode(child, WB.join(bodyPath, index),
+          (next) => { children[index] = next; },
+          () => {
+            children.splice(index, 1);
+            if (depth === 0 && children.length === 0) opts.set(undefined);
+            changed();
+            draw();
+          }, depth + 1));
+      });
+      if (!children.length) {
+        body.appendChild(h("p", {class: "wb-empty-text", text: "Empty group (always matches)."}));
+      }
+      const add = (item) => {
+        children.push(item);
+        changed();
+        draw();
+      };
+      return h("div", {class: `wb-group wb-group-${kind} wb-depth-${Math.min(depth, 3)}`,
+        dataset: {path}}, [
+        h("div", {class: "wb-group-header"}, [
+          h("span", {class: "wb-group-title", text: "Match when"}),
+          kindSelect,
+          remove ? WB.iconButton("✕", "Remove this group", remove) : null,
+        ]),
+        body,
+        h("div", {class: "wb-group-actions wb-edit-only"}, [
+          h("button", {type: "button", class: "button wb-add-condition", text: "+ Condition",
+            onclick: () => add(WB.newLeaf())}),
+          h("button", {type: "button", class: "button wb-add-group",
+            text: `+ Group (${JOINERS[other].toUpperCase()})`,
+            onclick: () => add({[other]: [WB.newLeaf()]})}),
+        ]),
+      ]);
+    }
+
+    function renderNot(node, path, replace, remove, depth) {
+      const innerPath = WB.join(path, "not");
+      return h("div", {class: "wb-group wb-not", dataset: {path}}, [
+        h("div", {class: "wb-group-header"}, [
+          h("span", {class: "wb-group-title", text: "NOT: this must not match"}),
+          WB.iconButton("⤴", "Remove the NOT (keep what is inside)", () => {
+            replace(node.not);
+            changed();
+            draw();
+          }),
+          remove ? WB.iconButton("✕", "Remove", remove) : null,
+        ]),
+        h("div", {class: "wb-group-body", dataset: {path: innerPath}}, [
+          renderNode(node.not, innerPath, (next) => { node.not = next; }, null, depth + 1),
+        ]),
+      ]);
+    }
+
+    function valueSpec(ref, op) {
+      const entry = app.scope.resolve(ref || "").entry;
+      const operator = app.scope.operators(entry).find((item) => item.name === op);
+      return operator ? operator.value : null;
+    }
+
+    function reconcileValue(node, before) {
+      const after = valueSpec(node.ref, node.op);
+      if (!after) {
+        delete node.value;
+      } else if (!before || before.type !== after.type || !("value" in node)) {
+        node.value = defaultValue(after);
+      }
+    }
+
+    function renderLeaf(node, path, remove) {
+      const row = h("div", {class: "wb-leaf-row"});
+      const leaf = h("div", {class: "wb-leaf", dataset: {path}}, [row]);
+      const drawLeaf = () => WB.redraw(app, leaf, () => fillLeaf());
+
+      function fillLeaf() {
+        row.replaceChildren();
+        const entry = app.scope.resolve(node.ref || "").entry;
+        const operators = app.scope.operators(entry);
+        row.appendChild(h("div", {class: "wb-leaf-ref", dataset: {path: WB.join(path, "ref")}}, [
+          WB.refPicker(app, {
+            value: typeof node.ref === "string" ? node.ref : "", stepIndex: opts.stepIndex,
+            label: "Value to test", placeholder: "Choose what to test…", focus: path,
+            onChange: (ref) => {
+              const before = valueSpec(node.ref, node.op);
+              node.ref = ref;
+              const offered = app.scope.operators(app.scope.resolve(ref).entry);
+              if (!offered.some((item) => item.name === node.op)) {
+                node.op = offered.length ? offered[0].name : "";
+              }
+              reconcileValue(node, before);
+              changed();
+              drawLeaf();
+            },
+          }),
+        ]));
+        const opSelect = h("select", {
+          class: "wb-op", "aria-label": "Comparison", dataset: {focus: `${path}|op`},
+        }, [h("option", {value: "", text: entry ? "Choose…" : "—"})]);
+        operators.forEach((operator) => opSelect.appendChild(h("option", {
+          value: operator.name, text: operator.label, title: operator.description || operator.name,
+        })));
+        if (node.op && !operators.some((operator) => operator.name === node.op)) {
+          opSelect.appendChild(h("option", {value: node.op, text: `${node.op} (not offered)`}));
+        }
+        opSelect.value = node.op || "";
+        opSelect.addEventListener("change", () => {
+          const before = valueSpec(node.ref, node.op);
+          node.op = opSelect.value;
+          reconcileValue(node, before);
+          changed();
+          drawLeaf();
+        });
+        row.appendChild(h("div", {class: "wb-leaf-op", dataset: {path: WB.join(path, "op")}}, [opSelect]));
+        const valuePath = WB.join(path, "value");
+        const operator = operators.find((item) => item.name === node.op);
+        const valueBox = h("div", {class: "wb-leaf-value", dataset: {path: valuePath}});
+        if (operator && operator.value) {
+          valueBox.appendChild(WB.valueEditor(app, {
+            spec: operator.value, value: node.value, path: valuePath, stepIndex: opts.stepIndex,
+            refs: true, keepEmpty: true, required: true, label: "Compare with",
+            onChange: (value) => {
+              node.value = value === undefined ? "" : value;
+              changed();
+            },
+          }));
+        } else if (!operator && node.value !== undefined) {
+          valueBox.appendChild(h("code", {text: JSON.stringify(node.value)}));
+        }
+        row.appendChild(valueBox);
+        if (remove) row.appendChild(WB.iconButton("✕", "Remove this condition", remove));
+      }
+
+      fillLeaf();
+      return leaf;
+    }
+
+    container.appendChild(renderRoot());
+    return container;
+  };
+})(window);

@@ -1,0 +1,150 @@
+/*
+ * Workflow builder: the scope (what a workflow may refer to), reference pickers and
+ * the "Insert variable" helper. The scope comes from the server (see
+ * workflows_app/admin/scope.py): labelled, typed paths; the operators of each type;
+ * and, for each type something may ask for, the paths whose type fits.
+ */
+(function (window) {
+  "use strict";
+
+  const WB = window.WorkflowBuilder;
+  const h = WB.h;
+
+  /** The scope metadata of the current definition. */
+  WB.Scope = class {
+    constructor(data) {
+      this.data = data || {paths: [], types: {}, compatible: {}, trigger_errors: []};
+      this.byPath = new Map(this.data.paths.map((entry) => [entry.path, entry]));
+    }
+
+    entry(path) {
+      return this.byPath.get(path);
+    }
+
+    type(spec) {
+      return this.data.types[spec];
+    }
+
+    /**
+     * Paths usable at a place: `stepIndex` null or undefined is the trigger's scope
+     * (the workflow's conditions); a number adds the outputs of earlier steps.
+     */
+    available(stepIndex) {
+      return this.data.paths.filter((entry) => entry.step === null || entry.step === undefined ||
+        (typeof stepIndex === "number" && entry.step < stepIndex));
+    }
+
+    /** Paths whose type fits `spec` (a param, an operator value, a record field). */
+    compatible(spec) {
+      return new Set(this.data.compatible[spec] || []);
+    }
+
+    /** The operators offered for a path, in the order the type lists them. */
+    operators(entry) {
+      if (!entry) return [];
+      const type = this.type(entry.type);
+      if (!type) return [];
+      const offered = new Set(entry.ops);
+      return type.operators.filter((operator) => offered.has(operator.name));
+    }
+
+    /** The listed entry of `path` and the rest of it when it goes into JSON data. */
+    resolve(path) {
+      if (this.byPath.has(path)) return {entry: this.byPath.get(path), rest: ""};
+      const segments = String(path || "").split(".");
+      for (let size = segments.length - 1; size > 0; size--) {
+        const entry = this.byPath.get(segments.slice(0, size).join("."));
+        if (entry && entry.json) return {entry, rest: segments.slice(size).join(".")};
+      }
+      return {entry: null, rest: ""};
+    }
+  };
+
+  /** How an entry reads inside its group: "Customer › Email (E-mail address)". */
+  WB.entryLabel = function (entry) {
+    let label = entry.label || entry.path;
+    if (label.startsWith(`${entry.group} › `)) label = label.slice(entry.group.length + 3);
+    return `${label} (${entry.type_label || entry.type})`;
+  };
+
+  function groupedOptions(select, entries) {
+    const groups = new Map();
+    entries.forEach((entry) => {
+      if (!groups.has(entry.group)) groups.set(entry.group, []);
+      groups.get(entry.group).push(entry);
+    });
+    groups.forEach((members, group) => {
+      select.appendChild(h("optgroup", {label: group}, members.map((entry) =>
+        h("option", {value: entry.path, title: entry.path, text: WB.entryLabel(entry)}))));
+    });
+  }
+
+  /**
+   * A reference picker. opts: value (a path), stepIndex, accept(entry) (default:
+   * selectable entries), onChange(path), label, placeholder, focus (a focus key).
+   * A path into JSON data (webhook payload) gets a sub-path input.
+   */
+  WB.refPicker = function (app, opts) {
+    const scope = app.scope;
+    const accept = opts.accept || ((entry) => entry.selectable);
+    const entries = scope.available(opts.stepIndex).filter(accept);
+    const resolved = opts.value ? scope.resolve(opts.value) : {entry: null, rest: ""};
+    const known = resolved.entry && entries.includes(resolved.entry);
+    const select = h("select", {
+      class: "wb-ref-select", "aria-label": opts.label || "Reference",
+      dataset: {focus: `${opts.focus || ""}|ref`},
+    });
+    select.appendChild(h("option", {value: "", text: opts.placeholder || "Choose a value…"}));
+    groupedOptions(select, entries);
+    if (opts.value && !known) {
+      select.appendChild(h("optgroup", {label: "Not available here"}, [
+        h("option", {value: opts.value, text: opts.value})]));
+    }
+    select.value = opts.value ? (known ? resolved.entry.path : opts.value) : "";
+    const sub = h("input", {
+      type: "text", class: "wb-subpath", placeholder: "sub-path, e.g. customer.id",
+      "aria-label": "Path inside the data", value: known ? resolved.rest : "",
+      dataset: {focus: `${opts.focus || ""}|subpath`},
+    });
+    const showSub = () => {
+      const entry = scope.entry(select.value);
+      sub.hidden = !(entry && entry.json);
+    };
+    const emit = () => {
+      const entry = scope.entry(select.value);
+      const rest = entry && entry.json ? sub.value.trim().replace(/^\.+|\.+$/g, "") : "";
+      opts.onChange(select.value ? (rest ? `${select.value}.${rest}` : select.value) : "");
+    };
+    select.addEventListener("change", () => {
+      sub.value = "";
+      showSub();
+      emit();
+    });
+    sub.addEventListener("change", emit);
+    showSub();
+    return h("span", {class: "wb-ref-picker"}, [select, sub]);
+  };
+
+  function insertAtCursor(field, text) {
+    const start = field.selectionStart ?? field.value.length;
+    const end = field.selectionEnd ?? start;
+    field.value = field.value.slice(0, start) + text + field.value.slice(end);
+    field.selectionStart = field.selectionEnd = start + text.length;
+    field.dispatchEvent(new Event("input", {bubbles: true}));
+    field.focus();
+  }
+
+  /** "Insert variable": a picker that inserts {{ path }} into `target` at the cursor. */
+  WB.variableInserter = function (app, stepIndex, target) {
+    const select = h("select", {
+      class: "wb-insert-variable wb-edit-only", "aria-label": "Insert variable",
+    }, [h("option", {value: "", text: "Insert variable…"})]);
+    groupedOptions(select, app.scope.available(stepIndex).filter((entry) => entry.selectable));
+    select.addEventListener("change", () => {
+      if (!select.value) return;
+      insertAtCursor(target, `{{ ${select.value} }}`);
+      select.value = "";
+    });
+    return select;
+  };
+})(window);

@@ -1,0 +1,471 @@
+/*
+ * Workflow builder: value inputs, chosen by the `widget` of a type's input spec
+ * (ValueType.input_spec() on the server), never by step or trigger type.
+ *
+ * WB.widgets: inputs for one literal value ("text", "number", "select", ...).
+ * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
+ * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
+ */
+(function (window) {
+  "use strict";
+
+  const WB = window.WorkflowBuilder;
+  const h = WB.h;
+
+  WB.widgets = new WB.Registry("widget");
+  WB.wholeWidgets = new WB.Registry("widget");
+
+  /** How a value shows in a text input. */
+  WB.display = function (value) {
+    if (value === undefined || value === null) return "";
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    return JSON.stringify(value);
+  };
+
+  const sameValue = (a, b) => a === b || (a !== undefined && b !== undefined && a !== null &&
+    b !== null && typeof a !== "object" && typeof b !== "object" && String(a) === String(b));
+
+  /** What a cleared input stands for: unset (params) or "" (a condition's value). */
+  WB.emptyValue = (opts) => (opts.keepEmpty ? "" : undefined);
+
+  function focusKey(opts, role) {
+    return `${opts.path || ""}|${role || "value"}`;
+  }
+
+  /**
+   * An editor for one value. opts:
+   *   spec       the type description ({type, input, item?, min_items, max_items, ...});
+   *   value      the current value (undefined: unset); onChange(value) (undefined: unset);
+   *   path       where errors about it are reported (data-path);
+   *   stepIndex  where it is (null: the conditions; a number: step N) - for references;
+   *   refs       whether a reference may be used instead of a literal;
+   *   required, keepEmpty, label, param (param metadata), siblings (the other params).
+   */
+  WB.valueEditor = function (app, opts) {
+    const widget = opts.spec.input && opts.spec.input.widget;
+    const whole = WB.wholeWidgets.get(widget);
+    if (whole) return whole(app, opts);
+    if (opts.spec.item) return arrayEditor(app, opts);
+    return scalarEditor(app, opts, []);
+  };
+
+  /** Whether some reference available here fits one of `specs`. */
+  function canRefer(app, opts, specs) {
+    if (!opts.refs || opts.spec.references === false) return false;
+    const compatible = compatibleWith(app, specs);
+    return app.scope.available(opts.stepIndex).some((entry) => compatible.has(entry.path));
+  }
+
+  function compatibleWith(app, specs) {
+    const paths = new Set();
+    specs.forEach((spec) => app.scope.compatible(spec).forEach((path) => paths.add(path)));
+    return paths;
+  }
+
+  function modeSelect(mode, labels, onChange, opts) {
+    const select = h("select", {
+      class: "wb-mode", "aria-label": "Fixed value or reference",
+      dataset: {focus: focusKey(opts, "mode")},
+    }, Object.entries(labels).map(([value, text]) => h("option", {value, text})));
+    select.value = mode;
+    select.addEventListener("change", () => onChange(select.value));
+    return select;
+  }
+
+  /** A literal input of the right widget, or a reference picker ("Fixed value / Reference"). */
+  function scalarEditor(app, opts, extraRefSpecs) {
+    const specs = [opts.spec.type, ...extraRefSpecs];
+    const referable = WB.isRef(opts.value) || canRefer(app, opts, specs);
+    const widget = opts.spec.input.widget;
+    let current = opts.value;
+    let mode = WB.isRef(current) ? "ref" : "value";
+    if (current === undefined && referable && (widget === "record" || widget === "user")) {
+      mode = "ref";
+    }
+    const wrap = h("span", {class: "wb-value"});
+    const set = (value) => {
+      current = value;
+      opts.onChange(value);
+    };
+    function draw() {
+      wrap.replaceChildren();
+      if (referable) {
+        wrap.appendChild(modeSelect(mode, {value: "Fixed value", ref: "Reference"}, (next) => {
+          mode = next;
+          set(next === "ref" ? {ref: ""} : WB.emptyValue(opts));
+          draw();
+        }, opts));
+      }
+      if (mode === "ref") {
+        const compatible = compatibleWith(app, specs);
+        wrap.appendChild(WB.refPicker(app, {
+          value: WB.isRef(current) ? current.ref : "",
+          stepIndex: opts.stepIndex,
+          accept: (entry) => compatible.has(entry.path),
+          onChange: (path) => set({ref: path}),
+          label: `${opts.label || "Value"}: reference`,
+          placeholder: "Choose a reference…",
+          focus: opts.path,
+        }));
+        return;
+      }
+      const factory = WB.widgets.get(widget) || WB.widgets.get("text");
+      const input = factory(app, {...opts, value: WB.isRef(current) ? undefined : current,
+        onChange: set});
+      wrap.appendChild(input);
+      if (opts.spec.template && widget !== "template" && typeof opts.stepIndex === "number") {
+        const field = input.matches("input, textarea") ? input : input.querySelector("input, textarea");
+        if (field) wrap.appendChild(WB.variableInserter(app, opts.stepIndex, field));
+      }
+    }
+    draw();
+    return wrap;
+  }
+
+  /** Lists: a multi-select for closed options, two inputs for a range, else rows. */
+  function arrayEditor(app, opts) {
+    const spec = opts.spec;
+    const item = spec.item;
+    const referable = WB.isRef(opts.value) || canRefer(app, opts, [spec.type]);
+    let mode = WB.isRef(opts.value) ? "ref" : "list";
+    let items = Array.isArray(opts.value) ? opts.value.slice() : [];
+    const wrap = h("div", {class: "wb-array"});
+    const emit = () => {
+      if (opts.keepEmpty) {
+        opts.onChange(items.slice());
+        return;
+      }
+      const meaningful = items.some((value) => value !== "" && value !== undefined);
+      opts.onChange(meaningful ? items.slice() : undefined);
+    };
+
+    function drawMultiSelect(options) {
+      const select = h("select", {
+        multiple: true, size: Math.min(Math.max(options.length, 2), 6),
+        class: "wb-multi", "aria-label": opts.label || "Values",
+        dataset: {focus: focusKey(opts, "multi")},
+      });
+      options.forEach((option, index) => select.appendChild(h("option", {
+        value: String(index), text: option.label,
+        selected: items.some((value) => sameValue(value, option.value)),
+      })));
+      const unknown = items.filter((value) => !options.some((option) => sameValue(value, option.value)));
+      unknown.forEach((value, index) => select.appendChild(h("option", {
+        value: `unknown-${index}`, selected: true, text: `${WB.display(value)} (not an option)`,
+      })));
+      select.addEventListener("change", () => {
+        items = Array.from(select.selectedOptions).map((option) => (
+          option.value.startsWith("unknown-") ? unknown[Number(option.value.slice(8))]
+            : options[Number(option.value)].value));
+        emit();
+      });
+      return h("div", {class: "wb-multi-wrap"}, [select,
+        h("div", {class: "help", text: "Hold Ctrl (or ⌘) to choose more than one."})]);
+    }
+
+    function drawPair() {
+      while (items.length < 2) items.push("");
+      return h("div", {class: "wb-pair"}, [0, 1].map((index) => [
+        index === 1 ? h("span", {class: "wb-and", text: "and"}) : null,
+        h("span", {dataset: {path: WB.join(opts.path, index)}, class: "wb-pair-item"}, [
+          scalarEditor(app, {...opts, spec: item, value: items[index], keepEmpty: true,
+            path: WB.join(opts.path, index), label: `${opts.label || "Value"} ${index + 1}`,
+            onChange: (value) => {
+              items[index] = value === undefined ? "" : value;
+              emit();
+            }}, [spec.type]),
+        ]),
+      ]));
+    }
+
+    function drawRows() {
+      const shown = items.length ? items : (opts.required ? [undefined] : []);
+      const list = h("div", {class: "wb-rows"});
+      shown.forEach((value, index) => {
+        const itemPath = WB.join(opts.path, index);
+        list.appendChild(h("div", {class: "wb-list-row", dataset: {path: itemPath}}, [
+          scalarEditor(app, {...opts, spec: item, value, path: itemPath, required: false,
+            label: `${opts.label || "Item"} ${index + 1}`,
+            onChange: (next) => {
+              items[index] = next === undefined ? "" : next;
+              emit();
+            }}, [spec.type]),
+          items.length ? WB.iconButton("✕", `Remove ${opts.label || "item"} ${index + 1}`, () => {
+            items.splice(index, 1);
+            emit();
+            draw();
+          }) : null,
+        ]));
+      });
+      const add = h("button", {
+        type: "button", class: "button wb-add-item wb-edit-only",
+        text: `+ Add ${item.label ? item.label.toLowerCase() : "item"}`,
+        onclick: () => {
+          if (!items.length && shown.length) items.push("");
+          items.push("");
+          emit();
+          draw();
+          const inputs = list.parentNode.querySelectorAll(".wb-list-row input, .wb-list-row select");
+          if (inputs.length) inputs[inputs.length - 1].focus();
+        },
+      });
+      return [list, add];
+    }
+
+    function draw() {
+      wrap.replaceChildren();
+      if (referable) {
+        wrap.appendChild(modeSelect(mode, {list: "List", ref: "Reference"}, (next) => {
+          mode = next;
+          items = [];
+          opts.onChange(next === "ref" ? {ref: ""} : (opts.keepEmpty ? [] : undefined));
+          draw();
+        }, opts));
+      }
+      if (mode === "ref") {
+        const compatible = compatibleWith(app, [spec.type]);
+        wrap.appendChild(WB.refPicker(app, {
+          value: WB.isRef(opts.value) ? opts.value.ref : "", stepIndex: opts.stepIndex,
+          accept: (entry) => compatible.has(entry.path),
+          onChange: (path) => opts.onChange({ref: path}),
+          label: `${opts.label || "Values"}: reference`, placeholder: "Choose a reference…",
+          focus: opts.path,
+        }));
+        return;
+      }
+      const options = item.input && item.input.options;
+      if (spec.min_items === 2 && spec.max_items === 2) {
+        wrap.appendChild(drawPair());
+      } else if (options && options.length && item.input.widget === "select") {
+        wrap.appendChild(drawMultiSelect(options));
+      } else {
+        WB.append(wrap, drawRows());
+      }
+    }
+    draw();
+    return wrap;
+  }
+
+  // -- literal inputs ---------------------------------------------------------------
+
+  function textInput(type, extraClass) {
+    return (app, opts) => h("input", {
+      type, class: `vTextField wb-input ${extraClass || ""}`.trim(),
+      value: WB.display(opts.value), placeholder: opts.spec.input.placeholder || "",
+      "aria-label": opts.label, dataset: {focus: focusKey(opts)},
+      oninput: (event) => opts.onChange(event.target.value === "" ? WB.emptyValue(opts)
+        : event.target.value),
+    });
+  }
+
+  WB.widgets.register("text", textInput("text"));
+  WB.widgets.register("email", textInput("email"));
+  WB.widgets.register("tel", textInput("tel"));
+  WB.widgets.register("url", textInput("url", "vURLField"));
+  WB.widgets.register("duration", textInput("text", "wb-duration"));
+  WB.widgets.register("none", () => h("span", {class: "wb-none"}));
+
+  /** A number: JSON numbers when exact, else the text (Number reads "12.50" exactly). */
+  WB.widgets.register("number", (app, opts) => {
+    const raw = WB.display(opts.value);
+    const numeric = raw === "" || Number.isFinite(Number(raw));
+    return h("input", {
+      type: numeric ? "number" : "text", step: "any", class: "vIntegerField wb-input wb-number",
+      value: raw, placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
+      dataset: {focus: focusKey(opts)},
+      oninput: (event) => {
+        const text = event.target.value.trim();
+        if (text === "") {
+          opts.onChange(WB.emptyValue(opts));
+          return;
+        }
+        const number = Number(text);
+        opts.onChange(Number.isFinite(number) && String(number) === text ? number : text);
+      },
+    });
+  });
+
+  function autosize(area) {
+    const lines = area.value.split("\n").reduce(
+      (count, line) => count + Math.max(1, Math.ceil(line.length / 90)), 0);
+    area.rows = Math.min(Math.max(lines, 2), 14);
+  }
+
+  /** Text with {{ variables }}: a text area and the "Insert variable" helper. */
+  WB.widgets.register("template", (app, opts) => {
+    const area = h("textarea", {
+      class: "vLargeTextField wb-template", value: WB.display(opts.value),
+      placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
+      dataset: {focus: focusKey(opts)},
+    });
+    area.addEventListener("input", () => {
+      autosize(area);
+      opts.onChange(area.value === "" ? WB.emptyValue(opts) : area.value);
+    });
+    autosize(area);
+    const inserter = typeof opts.stepIndex === "number" || opts.stepIndex === null
+      ? WB.variableInserter(app, opts.stepIndex, area) : null;
+    return h("span", {class: "wb-template-wrap"}, [area, inserter]);
+  });
+
+  /** One of a closed set of options. */
+  WB.widgets.register("select", (app, opts) => {
+    const options = opts.spec.input.options || [];
+    const index = options.findIndex((option) => sameValue(option.value, opts.value));
+    const unset = opts.value === undefined || opts.value === "";
+    const select = h("select", {
+      class: "wb-input wb-select", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
+    });
+    if (index < 0 || !opts.required) {
+      select.appendChild(h("option", {value: "", text: unset ? "Choose…" : "—"}));
+    }
+    if (index < 0 && !unset) {
+      select.appendChild(h("option", {value: "current",
+        text: `${WB.display(opts.value)} (not an option)`}));
+    }
+    options.forEach((option, position) => select.appendChild(
+      h("option", {value: String(position), text: option.label})));
+    select.value = index >= 0 ? String(index) : (unset ? "" : "current");
+    select.addEventListener("change", () => {
+      if (select.value === "current") return;
+      opts.onChange(select.value === "" ? WB.emptyValue(opts)
+        : options[Number(select.value)].value);
+    });
+    return select;
+  });
+
+  WB.widgets.register("checkbox", (app, opts) => h("input", {
+    type: "checkbox", class: "wb-checkbox", checked: opts.value === true || opts.value === "true",
+    "aria-label": opts.label, dataset: {focus: focusKey(opts)},
+    onchange: (event) => opts.onChange(event.target.checked),
+  }));
+
+  /** JSON data: a text area, kept as the last valid JSON while being typed. */
+  WB.widgets.register("json", (app, opts) => {
+    const area = h("textarea", {
+      class: "vLargeTextField wb-json", rows: 4,
+      value: opts.value === undefined ? "" : JSON.stringify(opts.value, null, 2),
+      placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
+      dataset: {focus: focusKey(opts)},
+    });
+    const note = h("div", {class: "wb-local-error", hidden: true, role: "status"});
+    area.addEventListener("input", () => {
+      const text = area.value.trim();
+      delete area.dataset.invalid;
+      note.hidden = true;
+      if (!text) {
+        opts.onChange(WB.emptyValue(opts));
+        return;
+      }
+      try {
+        opts.onChange(JSON.parse(text));
+      } catch (error) {
+        area.dataset.invalid = "true";
+        note.hidden = false;
+        note.textContent = `Not valid JSON yet: ${error.message}`;
+      }
+    });
+    return h("span", {class: "wb-json-wrap"}, [area, note]);
+  });
+
+  /** A record or user given by its id (a reference is the usual choice). */
+  function recordInput(app, opts) {
+    return h("input", {
+      type: "text", class: "vTextField wb-input wb-record-id", value: WB.display(opts.value),
+      placeholder: "id", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
+      oninput: (event) => {
+        const text = event.target.value.trim();
+        if (!text) opts.onChange(WB.emptyValue(opts));
+        else opts.onChange(/^\d{1,15}$/.test(text) ? Number(text) : text);
+      },
+    });
+  }
+  WB.widgets.register("record", recordInput);
+  WB.widgets.register("user", recordInput);
+
+  // -- date and time ----------------------------------------------------------------
+
+  const DATETIME_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+  function offsetText(minutes) {
+    const sign = minutes < 0 ? "-" : "+";
+    const absolute = Math.abs(minutes);
+    const hours = String(Math.floor(absolute / 60)).padStart(2, "0");
+    return `${sign}${hours}:${String(absolute % 60).padStart(2, "0")}`;
+  }
+
+  function offsetAt(ms, zone) {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }).formatToParts(new Date(ms));
+    const get = (type) => Number(parts.find((part) => part.type === type).value);
+    const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"),
+      get("minute"), get("second"));
+    return Math.round((asUtc - ms) / 60000);
+  }
+
+  /** The UTC offset ("+01:00") of wall-clock time `local` in the IANA zone `zone`. */
+  WB.zoneOffset = function (local, zone) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
+    if (!match) return "+00:00";
+    const [, year, month, day, hour, minute, second] = match.map(Number);
+    const guess = Date.UTC(year, month - 1, day, hour, minute, second || 0);
+    try {
+      const first = offsetAt(guess, zone);
+      return offsetText(offsetAt(guess - first * 60000, zone));
+    } catch (error) {
+      return "+00:00";
+    }
+  };
+
+  const OFFSETS = (() => {
+    const list = [];
+    for (let minutes = -12 * 60; minutes <= 14 * 60; minutes += 30) list.push(minutes);
+    [345, 525, 765].forEach((minutes) => list.push(minutes));
+    return list.sort((a, b) => a - b).map(offsetText);
+  })();
+
+  /** A date-time picker and a timezone (a UTC offset or a named zone). */
+  WB.widgets.register("datetime", (app, opts) => {
+    const raw = WB.display(opts.value);
+    const match = DATETIME_RE.exec(raw);
+    if (raw && !match) return textInput("text")(app, opts);  // show what is there, as is
+    const local = match ? `${match[1]}T${match[2]}${match[3] && match[3] !== "00" ? `:${match[3]}` : ""}` : "";
+    const offset = match ? (match[4] === "Z" ? "+00:00" : match[4]) : null;
+    const input = h("input", {
+      type: "datetime-local", class: "wb-input wb-datetime", value: local,
+      step: match && match[3] && match[3] !== "00" ? 1 : 60, "aria-label": opts.label,
+      dataset: {focus: focusKey(opts)},
+    });
+    const zone = h("select", {
+      class: "wb-zone", "aria-label": `${opts.label || "Date"}: timezone`,
+      dataset: {focus: focusKey(opts, "zone")},
+    }, [
+      h("optgroup", {label: "UTC offset"}, OFFSETS.map((text) => h("option", {
+        value: text, text: text === "+00:00" ? "UTC" : `UTC${text}`}))),
+      h("optgroup", {label: "Time zone"}, (app.meta.timezones || []).map((name) =>
+        h("option", {value: name, text: name.replace(/_/g, " ")}))),
+    ]);
+    const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    zone.value = offset || ((app.meta.timezones || []).includes(browserZone) ? browserZone : "+00:00");
+    if (offset && zone.value !== offset) {
+      zone.appendChild(h("option", {value: offset, text: `UTC${offset}`}));
+      zone.value = offset;
+    }
+    const emit = () => {
+      if (!input.value) {
+        opts.onChange(WB.emptyValue(opts));
+        return;
+      }
+      const value = input.value.length === 16 ? `${input.value}:00` : input.value;
+      const chosen = zone.value;
+      const suffix = /^[+-]/.test(chosen) ? chosen : WB.zoneOffset(value, chosen);
+      opts.onChange(`${value}${suffix}`);
+    };
+    input.addEventListener("input", emit);
+    zone.addEventListener("change", emit);
+    return h("span", {class: "wb-datetime-wrap"}, [input, zone]);
+  });
+})(window);

@@ -1,0 +1,278 @@
+/*
+ * Workflow builder: richer widgets a param may ask for with Param(extra={"widget": ...}):
+ *
+ *   cron          a cron expression with its plain-English reading (schedule trigger);
+ *   timezone      a timezone name, with suggestions;
+ *   inputs        the inputs a manual trigger asks for (name, type, label, required);
+ *   record_fields the fields of a chosen record and their new values (record.update);
+ *   condition     a condition tree (the filter step).
+ */
+(function (window) {
+  "use strict";
+
+  const WB = window.WorkflowBuilder;
+  const h = WB.h;
+
+  /** A cron expression, read back in plain English as it is typed. */
+  WB.widgets.register("cron", (app, opts) => {
+    const input = h("input", {
+      type: "text", class: "vTextField wb-input wb-cron", value: WB.display(opts.value),
+      placeholder: "0 9 * * 1-5", "aria-label": opts.label, spellcheck: "false",
+      dataset: {focus: `${opts.path}|value`},
+    });
+    const reading = h("div", {class: "wb-cron-description", "aria-live": "polite"});
+    let asked = 0;
+    const describe = WB.debounce(async () => {
+      const expression = input.value.trim();
+      const ticket = ++asked;
+      if (!expression) {
+        reading.textContent = "";
+        return;
+      }
+      try {
+        const url = `${app.meta.urls.cron}?cron=${encodeURIComponent(expression)}`;
+        const response = await fetch(url, {credentials: "same-origin",
+          headers: {Accept: "application/json"}});
+        const data = await response.json();
+        if (ticket !== asked) return;
+        reading.textContent = data.problem || data.description || "";
+        reading.classList.toggle("wb-cron-problem", Boolean(data.problem));
+      } catch (error) {
+        reading.textContent = "";
+      }
+    }, 200);
+    input.addEventListener("input", () => {
+      opts.onChange(input.value.trim() === "" ? WB.emptyValue(opts) : input.value);
+      describe();
+    });
+    if (input.value) describe();
+    return h("span", {class: "wb-cron-wrap"}, [input, reading]);
+  });
+
+  /** A timezone name, suggested from the server's list (zoneinfo). */
+  WB.widgets.register("timezone", (app, opts) => {
+    let list = document.getElementById("wb-timezone-list");
+    if (!list) {
+      list = h("datalist", {id: "wb-timezone-list"}, (app.meta.timezones || []).map(
+        (name) => h("option", {value: name})));
+      document.body.appendChild(list);
+    }
+    return h("input", {
+      type: "text", class: "vTextField wb-input", list: "wb-timezone-list",
+      value: WB.display(opts.value), placeholder: opts.param && opts.param.default
+        ? String(opts.param.default) : "UTC",
+      "aria-label": opts.label, dataset: {focus: `${opts.path}|value`},
+      oninput: (event) => opts.onChange(event.target.value.trim() === "" ? WB.emptyValue(opts)
+        : event.target.value.trim()),
+    });
+  });
+
+  /** The inputs a manual trigger asks for. */
+  WB.wholeWidgets.register("inputs", (app, opts) => {
+    let items = Array.isArray(opts.value) ? opts.value : [];
+    const types = app.meta.input_types || [];
+    const wrap = h("div", {class: "wb-inputs"});
+    const emit = () => opts.onChange(items.length ? items : undefined);
+
+    function cell(path, control) {
+      return h("td", {dataset: {path}}, [control]);
+    }
+
+    function draw() {
+      WB.redraw(app, wrap, () => {
+        wrap.replaceChildren();
+        if (!Array.isArray(opts.value) && opts.value !== undefined) {
+          wrap.appendChild(h("code", {text: JSON.stringify(opts.value)}));
+        }
+        const body = h("tbody");
+        items.forEach((item, index) => {
+          const path = WB.join(opts.path, index);
+          if (!WB.isObject(item)) {
+            body.appendChild(h("tr", {dataset: {path}}, [h("td", {colspan: 6},
+              [h("code", {text: JSON.stringify(item)})])]));
+            return;
+          }
+          const typeSelect = h("select", {"aria-label": `Input ${index + 1}: type`,
+            dataset: {focus: `${path}|type`}}, types.map((type) =>
+            h("option", {value: type.value, text: type.label})));
+          if (!types.some((type) => type.value === item.type)) {
+            typeSelect.appendChild(h("option", {value: String(item.type), text: String(item.type)}));
+          }
+          typeSelect.value = String(item.type);
+          typeSelect.addEventListener("change", () => {
+            item.type = typeSelect.value;
+            if (item.type !== "Choice") delete item.options;
+            emit();
+            draw();
+          });
+          const options = item.type === "Choice" ? h("input", {
+            type: "text", class: "vTextField", placeholder: "low, normal, high",
+            "aria-label": `Input ${index + 1}: options`, dataset: {focus: `${path}|options`},
+            value: Array.isArray(item.options) ? item.options.map((option) =>
+              (WB.isObject(option) ? option.value : option)).join(", ") : "",
+            oninput: (event) => {
+              item.options = event.target.value.split(",").map((text) => text.trim())
+                .filter(Boolean);
+              emit();
+            },
+          }) : null;
+          body.appendChild(h("tr", {dataset: {path}}, [
+            cell(WB.join(path, "name"), h("input", {
+              type: "text", class: "vTextField", value: WB.display(item.name),
+              placeholder: "order", "aria-label": `Input ${index + 1}: name`,
+              dataset: {focus: `${path}|name`},
+              onchange: (event) => {
+                item.name = event.target.value.trim();
+                emit();
+              },
+            })),
+            cell(WB.join(path, "type"), typeSelect),
+            cell(WB.join(path, "label"), h("input", {
+              type: "text", class: "vTextField", value: WB.display(item.label),
+              placeholder: item.name ? String(item.name).replace(/_/g, " ")
+                .replace(/^./, (first) => first.toUpperCase()) : "Label",
+              "aria-label": `Input ${index + 1}: label`,
+              dataset: {focus: `${path}|label`},
+              oninput: (event) => {
+                if (event.target.value) item.label = event.target.value;
+                else delete item.label;
+                emit();
+              },
+            })),
+            cell(WB.join(path, "required"), h("input", {
+              type: "checkbox", checked: item.required !== false,
+              "aria-label": `Input ${index + 1}: required`,
+              onchange: (event) => {
+                if (event.target.checked) delete item.required;
+                else item.required = false;
+                emit();
+              },
+            })),
+            cell(WB.join(path, "options"), options),
+            h("td", {}, [WB.iconButton("✕", `Remove input ${index + 1}`, () => {
+              items.splice(index, 1);
+              emit();
+              draw();
+            })]),
+          ]));
+        });
+        if (items.length) {
+          wrap.appendChild(h("table", {class: "wb-inputs-table"}, [
+            h("thead", {}, [h("tr", {}, ["Name", "Type", "Label", "Required", "Options", ""].map(
+              (text) => h("th", {text})))]),
+            body,
+          ]));
+        } else {
+          wrap.appendChild(h("p", {class: "help",
+            text: "No inputs: the workflow starts without asking anything."}));
+        }
+        wrap.appendChild(h("button", {
+          type: "button", class: "button wb-edit-only", text: "+ Add an input",
+          onclick: () => {
+            if (!Array.isArray(opts.value)) items = [];
+            items.push({name: "", type: "String"});
+            opts.value = items;
+            emit();
+            draw();
+          },
+        }));
+      });
+    }
+    draw();
+    return wrap;
+  });
+
+  /** The fields of the record chosen in the sibling param (default "record"). */
+  WB.wholeWidgets.register("record_fields", (app, opts) => {
+    const recordParam = (opts.param && opts.param.extra && opts.param.extra.record_param) ||
+      "record";
+    const wrap = h("div", {class: "wb-record-fields"});
+    let fields = WB.isObject(opts.value) ? opts.value : {};
+    const emit = () => opts.onChange(Object.keys(fields).length ? fields : undefined);
+
+    function model() {
+      const record = (opts.siblings || {})[recordParam];
+      const entry = WB.isRef(record) ? app.scope.entry(record.ref) : null;
+      return entry && entry.model ? app.meta.models[entry.model] : null;
+    }
+
+    function draw() {
+      WB.redraw(app, wrap, () => {
+        wrap.replaceChildren();
+        const chosen = model();
+        const known = chosen ? chosen.fields : [];
+        const editable = known.filter((field) => field.editable);
+        if (!chosen) {
+          wrap.appendChild(h("p", {class: "help",
+            text: "Choose the record first, then the fields to set."}));
+        }
+        Object.entries(fields).forEach(([name, value]) => {
+          const path = WB.join(opts.path, name);
+          const field = known.find((item) => item.name === name);
+          const nameSelect = h("select", {"aria-label": "Field", dataset: {focus: `${path}|field`}},
+            editable.map((item) => h("option", {value: item.name, text: item.label})));
+          if (!field || !field.editable) {
+            nameSelect.appendChild(h("option", {value: name,
+              text: `${field ? field.label : name} (cannot be set)`}));
+          }
+          nameSelect.value = name;
+          nameSelect.addEventListener("change", () => {
+            const renamed = {};
+            Object.entries(fields).forEach(([key, current]) => {
+              if (key === name) renamed[nameSelect.value] = "";
+              else renamed[key] = current;
+            });
+            fields = renamed;
+            emit();
+            draw();
+          });
+          const editor = field ? WB.valueEditor(app, {
+            spec: field.value_type, value, path, stepIndex: opts.stepIndex, refs: true,
+            required: true, label: field.label,
+            onChange: (next) => {
+              fields[name] = next === undefined ? "" : next;
+              emit();
+            },
+          }) : h("code", {text: JSON.stringify(value)});
+          wrap.appendChild(h("div", {class: "wb-record-field", dataset: {path}}, [
+            nameSelect, h("span", {class: "wb-becomes", text: "becomes"}), editor,
+            WB.iconButton("✕", `Do not change ${field ? field.label : name}`, () => {
+              delete fields[name];
+              emit();
+              draw();
+            }),
+          ]));
+        });
+        const unused = editable.filter((field) => !(field.name in fields));
+        if (chosen && unused.length) {
+          const adder = h("select", {class: "wb-add-field wb-edit-only", "aria-label": "Add a field to set"},
+            [h("option", {value: "", text: "+ Set a field…"}),
+              ...unused.map((field) => h("option", {value: field.name, text: field.label}))]);
+          adder.addEventListener("change", () => {
+            if (!adder.value) return;
+            fields[adder.value] = "";
+            emit();
+            draw();
+          });
+          wrap.appendChild(adder);
+        }
+      });
+    }
+    draw();
+    return wrap;
+  });
+
+  /** A condition tree as a param value (the filter step). */
+  WB.wholeWidgets.register("condition", (app, opts) => {
+    let value = opts.value;
+    return WB.conditionEditor(app, {
+      get: () => value,
+      set: (next) => {
+        value = next;
+        opts.onChange(next);
+      },
+      path: opts.path, stepIndex: opts.stepIndex,
+      emptyText: "No condition yet: every run would continue.",
+    });
+  });
+})(window);
