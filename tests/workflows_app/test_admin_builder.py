@@ -627,3 +627,83 @@ def test_webhook_address_is_shown_to_editors_only(editor: Client, viewer: Client
     token = result.workflow.webhook_token
     assert token in editor.get(change_url(result.workflow)).content.decode()
     assert token not in viewer.get(change_url(result.workflow)).content.decode()
+
+
+# -- "Run now" and webhook address tools -------------------------------------------
+
+
+def _manual_workflow():
+    from workflows_app.services import save_definition
+
+    return save_definition({
+        "schema_version": 1, "name": "Refund by hand",
+        "trigger": {"type": "manual", "inputs": [
+            {"name": "amount", "type": "Number", "label": "Amount"},
+            {"name": "reason", "type": "Text", "required": False}]},
+        "steps": [{"key": "tell", "type": "email.send", "params": {
+            "to": ["ops@example.com"], "subject": "Refund {{ inputs.amount }}",
+            "body": "{{ inputs.reason }}"}}],
+    }, activate=True).workflow
+
+
+@pytest.mark.django_db
+def test_run_now_form_starts_a_manual_workflow(client, django_user_model):
+    from django.urls import reverse
+
+    from workflows_app.models import Event
+
+    workflow = _manual_workflow()
+    editor = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(editor)
+    url = reverse("admin:workflows_app_workflow_run_now", args=[workflow.pk])
+    page = client.get(reverse("admin:workflows_app_workflow_change", args=[workflow.pk]))
+    assert url in page.content.decode()
+    form = client.get(url)
+    assert form.status_code == 200 and 'name="amount"' in form.content.decode()
+    bad = client.post(url, {"amount": "lots"})
+    assert bad.status_code == 200 and Event.objects.count() == 0
+    good = client.post(url, {"amount": "12.50", "reason": "broken"})
+    assert good.status_code == 302
+    event = Event.objects.get()
+    assert event.trigger_type == "manual" and event.actor == editor
+    assert event.payload["inputs"]["amount"] == "12.50"
+
+
+@pytest.mark.django_db
+def test_run_now_needs_change_permission(client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    workflow = _manual_workflow()
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_workflow"))
+    client.force_login(viewer)
+    url = reverse("admin:workflows_app_workflow_run_now", args=[workflow.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"amount": "1"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_webhook_address_can_be_replaced_and_signed(client, django_user_model):
+    from django.urls import reverse
+
+    from workflows_app.models import Workflow
+    from workflows_app.services import save_definition
+
+    workflow = save_definition({"schema_version": 1, "name": "Hook",
+                                "trigger": {"type": "webhook", "require_signature": True},
+                                "steps": []}).workflow
+    old_token = workflow.webhook_token
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@example.com", "pw"))
+    rotate = reverse("admin:workflows_app_workflow_webhook_rotate", args=[workflow.pk])
+    assert client.get(rotate).status_code == 403  # only the button's POST
+    assert client.post(rotate).status_code == 302
+    workflow = Workflow.objects.get(pk=workflow.pk)
+    assert workflow.webhook_token != old_token
+    assert client.post(f"/workflows/hooks/{old_token}/", "{}",
+                       content_type="application/json").status_code == 404
+    secret_url = reverse("admin:workflows_app_workflow_webhook_secret", args=[workflow.pk])
+    response = client.post(secret_url, follow=True)
+    workflow.refresh_from_db()
+    assert workflow.webhook_secret.startswith("whsec_")
+    assert workflow.webhook_secret in response.content.decode()

@@ -14,7 +14,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect
@@ -26,7 +32,8 @@ from engine import InvalidDefinition, trigger_registry
 from workflows_app.admin import endpoints, import_export, versions
 from workflows_app.admin.builder import BuilderPage
 from workflows_app.models import Workflow, WorkflowVersion
-from workflows_app.services import set_active
+from workflows_app.services import rotate_webhook_token, set_active, set_webhook_secret
+from workflows_app.views.run_now import run_now_view
 
 
 def trigger_label(trigger_type: str, target: str = "") -> str:
@@ -149,6 +156,12 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                  name=self.url_name("compare")),
             path("<path:object_id>/versions/<int:number>/restore/", wrap(versions.restore_view),
                  name=self.url_name("restore")),
+            path("<path:object_id>/run/", wrap(WorkflowAdmin.run_now_view),
+                 name=self.url_name("run_now")),
+            path("<path:object_id>/webhook/rotate/", wrap(WorkflowAdmin.rotate_webhook_view),
+                 name=self.url_name("webhook_rotate")),
+            path("<path:object_id>/webhook/secret/", wrap(WorkflowAdmin.webhook_secret_view),
+                 name=self.url_name("webhook_secret")),
         ]
         return custom + super().get_urls()
 
@@ -159,6 +172,43 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                         form_url: str = "", extra_context: dict[str, Any] | None = None
                         ) -> HttpResponse:
         return BuilderPage.dispatch(self, request, object_id)
+
+    def run_now_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """ "Run now" for `manual` workflows: a form generated from the declared inputs."""
+        workflow = self.get_object(request, unquote(object_id))
+        if workflow is None:
+            raise Http404
+        if not self.has_change_permission(request, workflow):
+            raise PermissionDenied
+        return run_now_view(request, workflow, admin_site=self.admin_site)
+
+    def rotate_webhook_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Give a webhook workflow a new secret address (the old one stops working)."""
+        workflow = self._webhook_workflow(request, object_id)
+        rotate_webhook_token(workflow, request.user)
+        messages.success(request, "The webhook address was replaced; the old address no "
+                                  "longer accepts requests.")
+        return HttpResponseRedirect(self._change_url(workflow))
+
+    def webhook_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Generate a Standard Webhooks signing secret and show it once."""
+        workflow = self._webhook_workflow(request, object_id)
+        secret = set_webhook_secret(workflow, request.user)
+        messages.warning(request, f"New signing secret (shown once, copy it now): {secret}")
+        return HttpResponseRedirect(self._change_url(workflow))
+
+    def _webhook_workflow(self, request: HttpRequest, object_id: str) -> Workflow:
+        if request.method != "POST":
+            raise PermissionDenied("use the buttons on the workflow page")
+        workflow = self.get_object(request, unquote(object_id))
+        if workflow is None:
+            raise Http404
+        if not self.has_change_permission(request, workflow):
+            raise PermissionDenied
+        return workflow
+
+    def _change_url(self, workflow: Workflow) -> str:
+        return reverse(f"{self.admin_site.name}:{self.url_name('change')}", args=[workflow.pk])
 
     def activate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._activation(request, object_id, True)
