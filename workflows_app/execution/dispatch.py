@@ -69,6 +69,22 @@ def _is_duplicate(event: Event, version: WorkflowVersion) -> bool:
     ).exclude(event=event).exists()
 
 
+def _fingerprint_free(event: Event) -> bool:
+    """Hold the event's fingerprint for this transaction (PostgreSQL advisory lock).
+
+    Two workers dispatching identical events (a double save) at the same moment
+    would each miss the other's uncommitted run and both start one. False when
+    another transaction holds the fingerprint: leave the event pending for the
+    next pass, which sees that run. (SQLite runs one writing transaction at a time.)
+    """
+    if (not event.fingerprint or not workflow_settings.DEDUPE_WINDOW_SECONDS
+            or connection.vendor != "postgresql"):
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [int(event.fingerprint[:15], 16)])
+        return bool(cursor.fetchone()[0])
+
+
 def dispatch_event(event: Event, candidates: list[Workflow] | None = None) -> list[Run]:
     """Evaluate `event` against its candidate workflows; create the runs.
 
@@ -154,6 +170,8 @@ def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[in
     dispatched: list[int] = []
     candidates = _Candidates()
     for event in events:
+        if candidates(event) and not _fingerprint_free(event):
+            continue  # an identical event is being dispatched right now: next pass
         if not isolate:
             created += len(dispatch_event(event, candidates(event)))
             dispatched.append(event.pk)
