@@ -59,6 +59,7 @@ def measure(saves: int, block: int = 100) -> tuple[list[float], list[float]]:
     from workflows_app import signals
 
     customer = Customer.objects.create(name="Bench", email="bench@example.com")
+    Order.objects.filter(number="OVH-1").delete()
     order = Order.objects.create(number="OVH-1", customer=customer, total_amount=Decimal(1))
     on: list[float] = []
     off: list[float] = []

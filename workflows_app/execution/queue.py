@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -36,8 +37,6 @@ logger = logging.getLogger("workflows_app.queue")
 
 WAKE_DEBOUNCE_SECONDS = 0.02
 WORK_TASK = "workflows_app.execution.queue.work"
-_wake_lock = threading.Lock()
-_last_wake = 0.0
 
 
 def worker_id() -> str:
@@ -45,14 +44,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def wake_soon() -> None:
-    """Enqueue a `work` task, unless one was enqueued a moment ago by this process."""
-    global _last_wake
-    now = time.monotonic()
-    with _wake_lock:
-        if now - _last_wake < WAKE_DEBOUNCE_SECONDS:
-            return
-        _last_wake = now
+def _enqueue_work() -> None:
     try:
         from django_q.tasks import async_task
 
@@ -62,6 +54,59 @@ def wake_soon() -> None:
     except Exception:  # the broker is down: the sweeper will find the work
         logger.warning("could not enqueue a workflows task; the sweeper will pick it up",
                        exc_info=True)
+
+
+class _Waker:
+    """Enqueues `work` tasks from a background thread, so that a request's commit
+    never waits for the broker. Requests arriving while a task is being enqueued,
+    or within `WAKE_DEBOUNCE_SECONDS` after, share the next one. A wake-up still
+    pending when the process exits is sent by an `atexit` hook; one lost anyway
+    (a killed process) is made up for by the sweeper: the work is in the database."""
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def request(self) -> None:
+        self._wanted.set()
+        thread = self._thread
+        if thread is None or self._pid != os.getpid() or not thread.is_alive():
+            with self._lock:
+                if self._thread is None or self._pid != os.getpid() or \
+                        not self._thread.is_alive():
+                    self._pid = os.getpid()
+                    self._thread = threading.Thread(target=self._loop, daemon=True,
+                                                    name="workflows-waker")
+                    self._thread.start()
+
+    def flush(self) -> None:
+        """Send a pending wake-up now, in this thread (at exit)."""
+        if self._wanted.is_set() and self._pid == os.getpid():
+            self._wanted.clear()
+            _enqueue_work()
+
+    def _loop(self) -> None:
+        from django.db import connections
+
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            try:
+                _enqueue_work()
+            finally:
+                connections.close_all()  # this thread's own connections (ORM broker)
+            time.sleep(WAKE_DEBOUNCE_SECONDS)
+
+
+_waker = _Waker()
+atexit.register(_waker.flush)
+
+
+def wake_soon() -> None:
+    """Ask for a `work` task (enqueued from a background thread, debounced)."""
+    _waker.request()
 
 
 def ready_runs_query() -> Q:
