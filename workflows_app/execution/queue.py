@@ -184,12 +184,19 @@ def next_due_in() -> float | None:
     return max(0.0, (due - timezone.now()).total_seconds())
 
 
+IDLE_POLL_SECONDS = 0.02
+
+
+def _anything_ready() -> bool:
+    return _has_pending_events() or _has_ready_runs()
+
+
 def work(max_seconds: float = 30.0) -> dict[str, object]:
     """django-q2 task: process events and runs until none is ready (or time is up).
 
-    Before ending it waits up to `WORKER_LINGER_SECONDS` for work due soon (a
-    short retry back-off) and polls once more, so a wake-up enqueued while it was
-    finishing is never lost.
+    With nothing to do it keeps watching (two cheap queries every 20 ms) for
+    `WORKER_LINGER_SECONDS`, so steady traffic finds a worker awake and work
+    falling due soon (a short retry back-off) is not left to the sweeper.
     """
     fire_due_schedules(timezone.now())
     owner = worker_id()
@@ -197,17 +204,23 @@ def work(max_seconds: float = 30.0) -> dict[str, object]:
     batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))
     deadline = time.monotonic() + max_seconds
     linger = float(workflow_settings.WORKER_LINGER_SECONDS)
+    idle_since: float | None = None
     while time.monotonic() < deadline:
         if process_once(owner, report, batch):
+            idle_since = None
             continue
+        now = time.monotonic()
+        idle_since = idle_since or now
         due_in = next_due_in()
-        wait = 0.1 if due_in is None or due_in > linger else max(0.05, due_in)
-        if wait > deadline - time.monotonic():
+        if now - idle_since >= linger and (due_in is None or due_in > linger):
             break
-        time.sleep(wait)
-        if not process_once(owner, report, batch) and (due_in is None or due_in > linger):
-            break
-    if time.monotonic() >= deadline and (_has_pending_events() or _has_ready_runs()):
+        pause = IDLE_POLL_SECONDS if due_in is None else min(max(due_in, 0.01),
+                                                              IDLE_POLL_SECONDS * 5)
+        while time.monotonic() < min(deadline, now + pause):
+            time.sleep(IDLE_POLL_SECONDS)
+            if _anything_ready():
+                break
+    if time.monotonic() >= deadline and _anything_ready():
         wake_soon()  # more to do: hand over to a fresh task
     return report.as_dict()
 
