@@ -98,7 +98,8 @@ def test_a_worker_killed_mid_step_is_taken_over_without_repeating_finished_steps
 
     # Nobody may touch the run until its lease expires; then the sweeper (scheduled
     # every minute; enqueued here so the test need not wait for it) resumes it.
-    wait_until(lambda: Run.objects.get(pk=run.pk).lease_expires_at < timezone.now(),
+    wait_until(lambda: (Run.objects.get(pk=run.pk).lease_expires_at or timezone.now())
+               <= timezone.now(),
                timeout=10, message="the dead worker's lease to expire")
     async_task(SWEEP_TASK, task_name="workflows: sweeper")
     [run] = wait_for_run(workflow, RunStatus.SUCCEEDED, workers)
@@ -155,7 +156,9 @@ def test_a_delay_survives_stopping_every_worker_and_fires_once(receiver, workers
         {"key": "wait", "type": "delay", "params": {"duration": "5 seconds"}},
         http_step("after", receiver.url("/after")),
     ])
-    workers.start(2)
+    # No lingering: a stopping cluster lets its current task finish, and a lingering
+    # task would wait for the delay to fall due.
+    workers.start(2, workflows={"WORKER_LINGER_SECONDS": 0})
     order("10.00")
     [run] = wait_for_run(workflow, RunStatus.WAITING, workers)
     workers.stop()  # every worker
