@@ -19,6 +19,7 @@ from django.utils import timezone
 from engine import InvalidDefinition
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.definitions import compiled_definition
+from workflows_app.execution.search_text import enrich_search_texts
 from workflows_app.execution.values import event_values
 from workflows_app.models import (
     Event,
@@ -206,6 +207,7 @@ def dispatch_pending(limit: int) -> int:
                 if not events:
                     return 0
                 created, dispatched = _dispatch_batch(events, isolate=isolate)
+                enrich_search_texts([event for event in events if event.pk in set(dispatched)])
                 if dispatched:
                     Event.objects.filter(pk__in=dispatched).update(
                         status=EventStatus.DISPATCHED, dispatched_at=timezone.now(),
