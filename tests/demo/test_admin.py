@@ -9,6 +9,7 @@ from django.test import Client
 from config.demo.models import Order
 
 
+@pytest.mark.django_db  # ATOMIC_REQUESTS (PostgreSQL) opens a transaction per request
 def test_root_redirects_to_admin(client: Client) -> None:
     response = client.get("/")
     assert response.status_code == 302
