@@ -7,8 +7,9 @@ Fills a PostgreSQL benchmark database (its own: `workflows_bench_search`, or
 `workflows_bench`) with runs whose events look like the demo's: orders created
 and updated (summary "Order A-1234567 updated", the record's values), customers
 created (with their e-mail) and payments received; `search_text` is computed by
-the same function the app records events with. The data is kept between runs of
-the script (`--reset` starts again).
+the same function the app records events with, plus the related records' text
+that dispatch adds (an order's customer: name, e-mail, phone). The data is kept
+between runs of the script (`--reset` starts again).
 
 It then times what the admin does for a search, as a view-only user would see
 it: the runs changelist view (`RunAdmin.changelist_view` on a `RequestFactory`
@@ -115,9 +116,14 @@ def load(total_runs: int, seed: int = 7) -> dict[str, str]:
                 if index > total_runs // 2:
                     samples.setdefault("order", number)
             payload = {"record": record, "record_label": summary.rsplit(" ", 1)[0]}
+            # What dispatch adds (execution/search_text.py): the related records' text.
+            related = {"demo.order": f"{first} {last} {first} {last} {email} "
+                                     f"+1555{customer:07d}",
+                       "demo.payment": f"order {number} {number} usd"}.get(model, "")
+            text = f"{search_text_for(summary, payload)} {related}".strip()[:4000]
             events.append(Event(
                 trigger_type=trigger, target=model, status=EventStatus.DISPATCHED,
-                payload=payload, summary=summary, search_text=search_text_for(summary, payload),
+                payload=payload, summary=summary, search_text=text,
                 record_model=model, record_pk=str(record["id"]), occurred_at=occurred,
                 dispatched_at=occurred))
         Event.objects.bulk_create(events)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "simple_history",
     "workflows_app",
@@ -162,7 +165,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Open run pages renew their group membership every minute
+            # (workflows_app.live); a socket a crashed web process never closed
+            # drops out after 5 minutes instead of channels_redis' default day.
+            "CONFIG": {"hosts": [REDIS_URL], "group_expiry": 300},
         }
     }
 else:
@@ -203,6 +209,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# --- REST API (docs/api.md) ---------------------------------------------------
+
+# The workflows API sets its own authentication, permissions and error format on
+# its views; these are the project-wide defaults drf-spectacular needs.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Workflows ----------------------------------------------------------------

@@ -6,7 +6,8 @@
   (``"app_label.modelname"``).
 - ``workflows.E004``: a ``MODELS`` entry's ``fields`` is neither ``"__all__"`` nor a
   list of field names of that model.
-- ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type.
+- ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type (including a
+  ``RETENTION_DAYS`` that is not a positive integer or None).
 
 All are tagged ``workflows``; E003 and E004 also ``models``.
 """
@@ -100,6 +101,17 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
     linger = value.get("WORKER_LINGER_SECONDS", 0)
     if isinstance(linger, bool) or not isinstance(linger, int | float) or linger < 0:
         errors.append(_type_error("WORKER_LINGER_SECONDS", "a non-negative number of seconds"))
+    retention = value.get("RETENTION_DAYS")
+    if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int)
+                                  or retention < 1):
+        errors.append(_type_error("RETENTION_DAYS",
+                                  "a positive whole number of days, or None to keep "
+                                  "runs and events forever"))
+    poll = value.get("LIVE_POLL_SECONDS")
+    if poll is not None and (isinstance(poll, bool) or not isinstance(poll, int | float)
+                             or poll < 0):
+        errors.append(_type_error("LIVE_POLL_SECONDS",
+                                  "a non-negative number of seconds, or None (automatic)"))
     return errors
 
 

@@ -53,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_LINGER_SECONDS": 2.0,
     # The longest timeout an http.request step may ask for.
     "HTTP_MAX_TIMEOUT_SECONDS": 60,
+    # How many days finished runs and dispatched events are kept before
+    # ``manage.py workflows_prune`` deletes them (None: keep them forever).
+    "RETENTION_DAYS": 90,
+    # How often (seconds) an open run page's WebSocket checks the database for
+    # changes. None: every second when the channel layer cannot carry messages
+    # between processes (the in-memory layer), never otherwise; 0: never.
+    "LIVE_POLL_SECONDS": None,
 }
 
 

@@ -331,7 +331,7 @@ class DjangoRecordProvider:
             query = Q()
             for name in text_fields[:5]:
                 query |= Q(**{f"{name}__icontains": search})
-            if search.isdigit():
+            if search.isdecimal():  # not isdigit(): "²" is a digit int() cannot read
                 query |= Q(pk=int(search))
             queryset = queryset.filter(query)
         queryset = queryset.order_by("pk")[offset:offset + limit]

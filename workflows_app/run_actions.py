@@ -1,6 +1,7 @@
 """What people may do to a run: retry from the failed step, cancel, run again.
 
-Each action is recorded as a `RunAction` (who, when) and wakes a worker.
+Each action is recorded as a `RunAction` (who, when), wakes a worker and, once
+committed, tells open run pages (`workflows_app.live.notify`).
 Admin and API call these functions.
 """
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from workflows_app.live.notify import runs_changed_on_commit
 from workflows_app.models import Run, RunAction, RunStatus, StepRun, StepStatus
 
 
@@ -52,6 +54,7 @@ def retry_run(run: Run, *, user: Any = None) -> Run:
                                 "lease_expires_at"])
         RunAction.objects.create(run=run, action="retry", user=_user(user),
                                  note="retry from the failed step")
+        runs_changed_on_commit([run.pk])
         _wake()
     return run
 
@@ -72,6 +75,7 @@ def cancel_run(run: Run, *, user: Any = None) -> Run:
         StepRun.objects.filter(run=run, status__in=[StepStatus.WAITING, StepStatus.PENDING]
                                ).update(status=StepStatus.SKIPPED, due_at=None)
         RunAction.objects.create(run=run, action="cancel", user=_user(user))
+        runs_changed_on_commit([run.pk])
     return run
 
 
@@ -88,5 +92,6 @@ def run_again(run: Run, *, user: Any = None) -> Run:
                                  note=f"started run #{new_run.pk}")
         RunAction.objects.create(run=new_run, action="started_by_hand", user=_user(user),
                                  note=f"run again from run #{run.pk}")
+        runs_changed_on_commit([run.pk, new_run.pk])
         _wake()
     return new_run

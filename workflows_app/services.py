@@ -61,10 +61,10 @@ def save_definition(definition: Any, *, workflow: Workflow | None = None, user: 
         with transaction.atomic():
             return _save(definition, workflow, user, change_note, activate)
     except IntegrityError as exc:
-        if Workflow.objects.filter(name=definition["name"]).exclude(
-                pk=getattr(workflow, "pk", None)).exists():
+        name = definition["name"].strip()  # stored stripped (see `_apply`)
+        if Workflow.objects.filter(name=name).exclude(pk=getattr(workflow, "pk", None)).exists():
             raise InvalidDefinition([DefinitionError(
-                "name", f'another workflow is already named "{definition["name"]}"')]) from exc
+                "name", f'another workflow is already named "{name}"')]) from exc
         raise
 
 

@@ -90,7 +90,7 @@ def test_postgres_and_redis_from_env() -> None:
     assert s["q_cluster"]["redis"] == "redis://cache.internal:6379/3"
     assert "orm" not in s["q_cluster"]
     assert s["channel_backend"] == "channels_redis.core.RedisChannelLayer"
-    assert s["channel_config"] == {"hosts": ["redis://cache.internal:6379/3"]}
+    assert s["channel_config"] == {"hosts": ["redis://cache.internal:6379/3"], "group_expiry": 300}
 
 
 def test_parts_switch_independently() -> None:

@@ -22,7 +22,7 @@ def test_every_default_is_documented() -> None:
         row = next((line for line in docs.splitlines() if line.startswith(f"| `{key}` |")),
                    None)
         assert row is not None, f"{key} is not documented in docs/settings.md"
-        assert f"`{value}`" in row or (value in ({}, []) and "`{}`" in row or "`[]`" in row), (
+        assert f"`{value}`" in row or ((value in ({}, []) and "`{}`" in row) or "`[]`" in row), (
             f"the documented default of {key} is not {value!r}")
     with override_settings(WORKFLOWS={}):
         for key, value in DEFAULTS.items():

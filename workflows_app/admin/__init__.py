@@ -11,6 +11,9 @@ One module per concern:
 - `import_export`: download and upload definitions as JSON.
 """
 
+# Run history (runs, events, "why didn't it run?"): runs.py, events.py, why.py.
+from workflows_app.admin.events import EventAdmin
+from workflows_app.admin.runs import RunAdmin
 from workflows_app.admin.workflow import WorkflowAdmin
 
-__all__ = ["WorkflowAdmin"]
+__all__ = ["EventAdmin", "RunAdmin", "WorkflowAdmin"]

@@ -48,6 +48,7 @@ from workflows_app.execution.flow import StepError, StopRun, WaitUntil
 from workflows_app.execution.redaction import redact, redact_text, secret_values
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import event_values, hydrate
+from workflows_app.live.notify import runs_changed_on_commit
 from workflows_app.models import Run, RunStatus, StepRun, StepStatus
 
 logger = logging.getLogger("workflows_app.executor")
@@ -355,6 +356,8 @@ class BatchExecutor:
             _save_rows(rows)
             lost = self._finish_runs(finishing)
             lost |= self._renew_leases(continuing)
+            # Live updates of open run pages, after commit; never raises.
+            runs_changed_on_commit(state.run.pk for state in (*finishing, *continuing))
         for state in (*finishing, *continuing):
             state.dirty.clear()
         for state in finishing:

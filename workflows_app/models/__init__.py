@@ -2,6 +2,7 @@
 webhook delivery log and schedule state."""
 
 from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
+from workflows_app.models.prune import PruneLog
 from workflows_app.models.run import Run, RunAction, RunStatus, StepRun, StepStatus
 from workflows_app.models.schedule import ScheduleState
 from workflows_app.models.webhook import WebhookDelivery
@@ -10,6 +11,7 @@ from workflows_app.models.workflow import Workflow, WorkflowVersion
 __all__ = [
     "Event",
     "EventStatus",
+    "PruneLog",
     "Run",
     "RunAction",
     "RunStatus",

@@ -1,0 +1,237 @@
+"""WebSocket consumers of the live run history pages.
+
+Both are authenticated (the session, through `AuthMiddlewareStack`) and checked
+like the admin pages: an active staff user with `workflows_app.view_run` or
+`change_run`. Anyone else is refused before the handshake completes (HTTP 403),
+and so is a run page for a run that does not exist.
+
+Server -> browser messages are JSON: `{"type": "runs.changed", "ids": [...]}`
+(plus `"new": true` from the list poller when runs were added). The pages then
+re-fetch their server-rendered HTML: the WebSocket carries no run data, so a page
+never shows more than the admin view would.
+
+Where changes come from:
+
+- the channel layer group `workflows.runs` (`notify.py`): workers announce the
+  runs they changed after each commit. With Redis this crosses processes and
+  machines.
+- polling (`markers.py`), when the layer cannot: the in-memory layer only
+  reaches consumers in the process that sends, and workers are other processes.
+  `WORKFLOWS["LIVE_POLL_SECONDS"]` sets the interval (None: 1 s with the
+  in-memory layer, off otherwise; 0: off).
+
+Browser -> server, on every (re)connection: the run page sends `{"marker": ...}`
+(rendered into the page, see `markers.token`), the list `{"watch": [[id,
+status], ...], "newest": id}` (its rows and the newest run id it knows). The
+consumer answers at once when the page is already out of date (a change between
+rendering the page and opening the socket), and the list poller compares just
+the watched rows (and the newest id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from workflows_app.conf import workflow_settings
+from workflows_app.live import markers
+from workflows_app.live.notify import GROUP
+from workflows_app.models import Run
+
+logger = logging.getLogger("workflows_app.live")
+
+#: WebSocket close codes (4000-4999 are the application's).
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+DEFAULT_POLL_SECONDS = 1.0
+MAX_WATCHED = 500
+#: How often an open page renews its membership of the layer group. Memberships
+#: expire after the layer's `group_expiry` (channels_redis: a day by default; the
+#: demo sets 5 minutes), which clears sockets a crashed web process never closed.
+GROUP_REJOIN_SECONDS = 60.0
+
+
+def can_view_runs(user: Any) -> bool:
+    """What the admin asks of a run history page: an active staff user who may view
+    (or change) runs."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.has_perm("workflows_app.view_run") or user.has_perm("workflows_app.change_run")
+
+
+def poll_interval() -> float:
+    """Seconds between database checks; 0 when the channel layer delivers."""
+    configured = workflow_settings.LIVE_POLL_SECONDS
+    if configured is not None:
+        return max(0.0, float(configured))
+    layer = get_channel_layer()
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        return DEFAULT_POLL_SECONDS
+    return 0.0
+
+
+class _RunsConsumer(AsyncJsonWebsocketConsumer):
+    """Shared part: permission check, the layer group, the polling task."""
+
+    poller: asyncio.Task[None] | None = None
+    rejoiner: asyncio.Task[None] | None = None
+    joined = False
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if not await database_sync_to_async(can_view_runs)(user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if not await self.setup():
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        if self.channel_layer is not None:
+            try:
+                await self.channel_layer.group_add(GROUP, self.channel_name)
+                self.joined = True
+            except Exception:  # Redis down: polling (if any) still works
+                logger.warning("could not join the live updates group", exc_info=True)
+        await self.accept()
+        interval = poll_interval()
+        if interval > 0:
+            self.poller = asyncio.ensure_future(self._poll(interval))
+        if self.joined and not isinstance(self.channel_layer, InMemoryChannelLayer):
+            self.rejoiner = asyncio.ensure_future(self._rejoin())
+
+    async def setup(self) -> bool:
+        return True
+
+    async def disconnect(self, code: int) -> None:
+        for task in (self.poller, self.rejoiner):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self.poller = self.rejoiner = None
+        if self.joined and self.channel_layer is not None:
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(GROUP, self.channel_name)
+            self.joined = False
+
+    async def _rejoin(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REJOIN_SECONDS)
+            try:
+                await self.channel_layer.group_add(GROUP, self.channel_name)
+            except Exception:
+                logger.warning("could not renew the live updates group", exc_info=True)
+
+    async def runs_changed(self, message: dict[str, Any]) -> None:
+        """A `runs.changed` message from the layer group."""
+        ids = self.relevant([int(pk) for pk in message.get("ids", [])])
+        if ids:
+            await self.send_json({"type": "runs.changed", "ids": ids})
+
+    def relevant(self, ids: list[int]) -> list[int]:
+        return ids
+
+    async def _poll(self, interval: float) -> None:
+        previous: Any = None
+        first = True
+        while True:
+            try:
+                current = await database_sync_to_async(self.marker)()
+            except Exception:  # a database hiccup: try again next time
+                logger.warning("live updates: could not poll the database", exc_info=True)
+            else:
+                message = None if first else self.compare(previous, current)
+                previous, first = current, False
+                if message:
+                    await self.send_json({"type": "runs.changed", **message})
+            await asyncio.sleep(interval)
+
+    def marker(self) -> Any:
+        raise NotImplementedError
+
+    def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+
+class RunsListConsumer(_RunsConsumer):
+    """`ws/workflows/runs/`: every run change; the page decides what to refresh."""
+
+    watched: frozenset[int] = frozenset()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """`{"watch": [[id, status], ...], "newest": id}`: the rows the page shows and
+        the newest run id it knows; answered at once if the page is out of date."""
+        if not isinstance(content, dict) or not isinstance(content.get("watch"), list):
+            return
+        shown: dict[int, str] = {}
+        for item in content["watch"][:MAX_WATCHED]:
+            if isinstance(item, int) and not isinstance(item, bool) and 0 < item < 2**63:
+                shown[item] = ""
+            elif (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int)
+                  and not isinstance(item[0], bool) and 0 < item[0] < 2**63
+                  and isinstance(item[1], str)):
+                shown[item[0]] = item[1]
+        self.watched = frozenset(shown)
+        newest = content.get("newest")
+        stale = {pk: status for pk, status in shown.items() if status}
+        if not stale and not isinstance(newest, int):
+            return
+        statuses, latest = await database_sync_to_async(self._current)(list(stale))
+        changed = sorted(pk for pk, status in stale.items() if statuses.get(pk) != status)
+        is_new = isinstance(newest, int) and not isinstance(newest, bool) and latest > newest
+        if changed or is_new:
+            await self.send_json({"type": "runs.changed", "ids": changed,
+                                  **({"new": True} if is_new else {})})
+
+    @staticmethod
+    def _current(ids: list[int]) -> tuple[dict[int, str], int]:
+        return markers.list_statuses(ids), markers.newest_run_id()
+
+    def marker(self) -> tuple[int, dict[int, tuple[Any, ...]]]:
+        return markers.newest_run_id(), markers.list_markers(self.watched)
+
+    def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
+        old_newest, old_runs = previous
+        newest, runs = current
+        changed = sorted(pk for pk, value in runs.items()
+                         if pk in old_runs and old_runs[pk] != value)
+        if newest > old_newest:
+            return {"ids": changed, "new": True}
+        if changed:
+            return {"ids": changed}
+        return None
+
+
+class RunConsumer(_RunsConsumer):
+    """`ws/workflows/runs/<id>/`: changes of one run."""
+
+    run_id = 0
+
+    async def setup(self) -> bool:
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        if not 0 < self.run_id < 2**63:
+            return False
+        return await database_sync_to_async(Run.objects.filter(pk=self.run_id).exists)()
+
+    def relevant(self, ids: list[int]) -> list[int]:
+        return [self.run_id] if self.run_id in ids else []
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """`{"marker": token}`: what the page shows; answered at once if outdated."""
+        if isinstance(content, dict) and isinstance(content.get("marker"), str):
+            current = await database_sync_to_async(self.marker)()
+            if markers.token(current) != content["marker"]:
+                await self.send_json({"type": "runs.changed", "ids": [self.run_id]})
+
+    def marker(self) -> Any:
+        return markers.run_marker(self.run_id)
+
+    def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
+        return {"ids": [self.run_id]} if current != previous else None
