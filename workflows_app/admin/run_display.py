@@ -13,15 +13,15 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.text import smart_split, unescape_string_literal
 
 from engine import trigger_registry
+from workflows_app import search
 from workflows_app.models import Event, EventStatus, RunStatus, StepStatus, WorkflowEvaluation
 
 #: Status -> CSS modifier. Every status also shows its name: colour is never the
@@ -169,37 +169,10 @@ def _first_failure(node: ExplainedNode) -> ExplainedNode | None:
     return node
 
 
-# -- searching the trigger data -----------------------------------------------------------
+# -- searching the trigger data: `workflows_app.search` ----------------------------------
 
-def search_words(search_term: str) -> list[str]:
-    """The words of a search box entry; "quoted phrases" stay one word."""
-    words = []
-    for bit in smart_split(search_term):
-        if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
-            bit = unescape_string_literal(bit)
-        bit = bit.strip()
-        if bit:
-            words.append(bit)
-    return words
-
-
-def trigger_data_search(words: list[str], *, prefix: str = "") -> tuple[Q, list[int]]:
-    """(filter, ids): events whose data contains every word, and the ids named as
-    `#123` among the words.
-
-    `Event.search_text` holds the event's summary and every value of its data,
-    lower-cased when recorded, so a case-sensitive `contains` on the lower-cased
-    word is a case-insensitive search, and on PostgreSQL the trigram index
-    `event_search_trgm_idx` (migration 0005) answers it: `search_text LIKE '%word%'`.
-    """
-    ids: list[int] = []
-    query = Q()
-    for word in words:
-        if word.startswith("#") and word[1:].isdigit() and len(word) <= 19:
-            ids.append(int(word[1:]))
-            continue
-        query &= Q(**{f"{prefix}search_text__contains": word.lower()})
-    return query, ids
+search_words = search.search_words
+trigger_data_search = search.trigger_data_search
 
 
 # -- the date-range filter ------------------------------------------------------------------

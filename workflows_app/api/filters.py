@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.text import smart_split, unescape_string_literal
 from rest_framework import serializers
 
 from engine import step_registry, trigger_registry
@@ -28,6 +27,7 @@ from workflows_app.models import (
     Workflow,
     WorkflowEvaluation,
 )
+from workflows_app.search import search_words, trigger_data_search
 
 #: The largest id a query parameter may name (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -89,35 +89,19 @@ class FilterSerializer(serializers.Serializer):
         raise NotImplementedError
 
 
-def search_words(search: str) -> list[str]:
-    """The words of a search; "quoted phrases" stay one word (as in the admin)."""
-    words = []
-    for bit in smart_split(search):
-        if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
-            bit = unescape_string_literal(bit)
-        bit = bit.strip()
-        if bit:
-            words.append(bit)
-    return words
-
-
 def search_trigger_data(queryset: QuerySet[Any], search: str) -> QuerySet[Any]:
     """Runs or events whose trigger data contains every word of `search`; a word
     `#123` names the run's (or event's) id. The admin's runs and events lists
-    search the same way (`workflows_app.admin.run_display.trigger_data_search`).
+    search the same way (`workflows_app.search`).
 
     `Event.search_text` holds the event's summary and every value of its data,
     lower-cased, so a case-sensitive `contains` on the lower-cased word is a
     case-insensitive search that PostgreSQL's trigram index on the column
     (migration 0005) answers; runs filter on a subquery of matching events.
     """
-    query = Q()
-    for word in search_words(search):
-        if word.startswith("#") and word[1:].isascii() and word[1:].isdigit() \
-                and len(word) <= 19:
-            queryset = queryset.filter(pk=int(word[1:]))
-            continue
-        query &= Q(search_text__contains=word.lower())
+    query, ids = trigger_data_search(search_words(search))
+    for pk in ids:
+        queryset = queryset.filter(pk=pk)
     if not query:
         return queryset
     if queryset.model is Event:
