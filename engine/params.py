@@ -37,9 +37,6 @@ class ParamValue:
     def resolve(self, values: Mapping[str, Any], schema: ScopeSchema | None = None) -> Any:
         raise NotImplementedError
 
-    @property
-    def references(self) -> list[str]:
-        return []
 
 
 @dataclass
@@ -61,9 +58,6 @@ class Reference(ParamValue):
         raw = resolve_path(values, self.path)
         return self.target_type.parse_value(raw)
 
-    @property
-    def references(self) -> list[str]:
-        return [self.path]
 
 
 @dataclass
@@ -74,9 +68,6 @@ class TemplateValue(ParamValue):
     def resolve(self, values: Mapping[str, Any], schema: ScopeSchema | None = None) -> Any:
         return self.template.render(values, schema)
 
-    @property
-    def references(self) -> list[str]:
-        return self.template.paths
 
 
 @dataclass
@@ -94,9 +85,6 @@ class ListValue(ParamValue):
                 resolved.append(value)
         return resolved
 
-    @property
-    def references(self) -> list[str]:
-        return [path for item in self.items for path in item.references]
 
 
 @dataclass
@@ -119,9 +107,6 @@ class JsonTemplate(ParamValue):
 
         return render(self.raw)
 
-    @property
-    def references(self) -> list[str]:
-        return [path for template in self.templates.values() for path in template.paths]
 
 
 def compile_param_value(raw: object, param_type: ValueType, schema: ScopeSchema, path: str,

@@ -2,7 +2,8 @@
 
 A JSON value is compared as a number when it reads as one (`12`, `12.5`, `"12.50"`)
 and as text otherwise; a value that is neither (an object, a list, `true`) makes
-the comparison false.
+the comparison false. The operators are the ordering and text operators with the
+subject read this way.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from typing import Any
 
 from engine.errors import ValueParseError
 from engine.operators.base import EvalContext, Operator
+from engine.operators.ordering import (
+    Between,
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+)
+from engine.operators.text import EndsWith, StartsWith
 from engine.types.array import ArrayType
 from engine.types.base import ValueType
 from engine.types.json import JSON
 from engine.types.number import Number
-from engine.types.string import String
 
 
 def _as_number(value: Any) -> Decimal | None:
@@ -28,60 +36,40 @@ def _as_number(value: Any) -> Decimal | None:
         return None
 
 
-class _JsonNumberComparison(Operator):
+class _ReadAsNumber:
+    """Mixin over an ordering operator: the value is a Number, the subject read as one."""
+
     def value_type(self, subject: ValueType) -> ValueType | None:
         return Number()
-
-    def compare(self, left: Decimal, right: Decimal) -> bool:
-        raise NotImplementedError
 
     def test(self, subject_type: ValueType, subject: Any, value: Any,
              context: EvalContext) -> bool:
         number = _as_number(subject)
-        return number is not None and value is not None and self.compare(number, value)
+        return number is not None and value is not None and self.compare(number, value)  # type: ignore[attr-defined]
 
 
 @JSON.register_operator
-class JsonGreaterThan(_JsonNumberComparison):
-    name = "gt"
-    label = "is greater than"
-
-    def compare(self, left: Decimal, right: Decimal) -> bool:
-        return left > right
+class JsonGreaterThan(_ReadAsNumber, GreaterThan):
+    pass
 
 
 @JSON.register_operator
-class JsonGreaterThanOrEqual(_JsonNumberComparison):
-    name = "gte"
-    label = "is at least"
-
-    def compare(self, left: Decimal, right: Decimal) -> bool:
-        return left >= right
+class JsonGreaterThanOrEqual(_ReadAsNumber, GreaterThanOrEqual):
+    pass
 
 
 @JSON.register_operator
-class JsonLessThan(_JsonNumberComparison):
-    name = "lt"
-    label = "is less than"
-
-    def compare(self, left: Decimal, right: Decimal) -> bool:
-        return left < right
+class JsonLessThan(_ReadAsNumber, LessThan):
+    pass
 
 
 @JSON.register_operator
-class JsonLessThanOrEqual(_JsonNumberComparison):
-    name = "lte"
-    label = "is at most"
-
-    def compare(self, left: Decimal, right: Decimal) -> bool:
-        return left <= right
+class JsonLessThanOrEqual(_ReadAsNumber, LessThanOrEqual):
+    pass
 
 
 @JSON.register_operator
-class JsonBetween(Operator):
-    name = "between"
-    label = "is between"
-
+class JsonBetween(Between):
     def value_type(self, subject: ValueType) -> ValueType | None:
         return ArrayType(Number(), min_items=2, max_items=2)
 
@@ -94,36 +82,24 @@ class JsonBetween(Operator):
         return low <= number <= high
 
 
-class _JsonTextTest(Operator):
-    def value_type(self, subject: ValueType) -> ValueType | None:
-        return String()
-
-    def check(self, haystack: str, needle: str) -> bool:
-        raise NotImplementedError
+class _ReadAsText:
+    """Mixin over a text operator: only text and numbers are compared, ignoring case."""
 
     def test(self, subject_type: ValueType, subject: Any, value: Any,
              context: EvalContext) -> bool:
         if not isinstance(subject, str | int | float) or isinstance(subject, bool):
             return False
-        return self.check(str(subject).strip().casefold(), str(value).strip().casefold())
+        return self.check(str(subject).strip().casefold(), str(value).strip().casefold())  # type: ignore[attr-defined]
 
 
 @JSON.register_operator
-class JsonStartsWith(_JsonTextTest):
-    name = "starts_with"
-    label = "starts with"
-
-    def check(self, haystack: str, needle: str) -> bool:
-        return haystack.startswith(needle)
+class JsonStartsWith(_ReadAsText, StartsWith):
+    pass
 
 
 @JSON.register_operator
-class JsonEndsWith(_JsonTextTest):
-    name = "ends_with"
-    label = "ends with"
-
-    def check(self, haystack: str, needle: str) -> bool:
-        return haystack.endswith(needle)
+class JsonEndsWith(_ReadAsText, EndsWith):
+    pass
 
 
 @JSON.register_operator

@@ -48,12 +48,6 @@ class Choice(ValueType):
     def options(self) -> list[tuple[Any, str]]:
         return list(self._options)
 
-    def label_for(self, value: Any) -> str:
-        for option_value, option_label in self._options:
-            if option_value == value:
-                return option_label
-        return "" if value is None else str(value)
-
     def accepts(self, other: ValueType) -> bool:
         return isinstance(other, Choice) and set(map(str, other._values)) <= set(
             map(str, self._values)

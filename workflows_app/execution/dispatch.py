@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from engine import InvalidDefinition
@@ -219,8 +219,3 @@ def dispatch_pending(limit: int) -> int:
             logger.warning("dispatching a batch failed; retrying event by event",
                            exc_info=True)
     return 0
-
-
-def runs_for_record(model: str, pk: object) -> Q:
-    """Filter for the runs and evaluations of events about one record."""
-    return Q(event__record_model=model, event__record_pk=str(pk))

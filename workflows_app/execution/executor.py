@@ -62,10 +62,6 @@ ROW_FIELDS = ["status", "attempt", "inputs", "outputs", "error", "attempts_log",
               "started_at", "finished_at", "duration_ms"]
 
 
-class LeaseLost(Exception):
-    """The run was cancelled or taken over by another worker: stop quietly."""
-
-
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, StepError | EngineError):
         return str(exc)[:MAX_ERROR_LENGTH]
@@ -415,17 +411,6 @@ def _save_rows(rows: list[StepRun]) -> None:
     if rows:
         StepRun.objects.bulk_create(rows, update_conflicts=True, unique_fields=["run", "key"],
                                     update_fields=ROW_FIELDS)
-
-
-class RunExecutor:
-    """Executes one run (a batch of one)."""
-
-    def __init__(self, run: Run, worker_id: str) -> None:
-        self.run = run
-        self.worker_id = worker_id
-
-    def execute(self) -> str:
-        return BatchExecutor([self.run], self.worker_id).execute()[self.run.pk]
 
 
 def _elapsed_ms(started: float) -> int:
