@@ -51,7 +51,7 @@ def load(total_runs: int, seed: int = 7) -> dict[str, str]:
     from django.db import connection
     from django.utils import timezone
 
-    from workflows_app.execution.recording import search_text_for
+    from workflows_app.execution.search_text import search_text_for
     from workflows_app.models import Event, EventStatus, Run, RunStatus
     from workflows_app.services import save_definition
 

@@ -131,6 +131,9 @@ class StepType:
       a dict of JSON-compatible outputs; raise to fail. Implemented by `workflows_app`.
     - `transactional = True`: the executor runs the step and records its result in
       one database transaction (exactly once for steps that only write the database).
+      It may run the transactional steps of several runs in one transaction; if
+      one raises, all are rolled back and run again one by one, so `run` must
+      have no effect outside the database.
     """
 
     key: ClassVar[str] = ""

@@ -1,7 +1,8 @@
 """Searching runs and events by their trigger data — shared by the admin and the API.
 
 `Event.search_text` holds the event's summary, every value of its data and the
-text of the records it points to, lower-cased when recorded, so a case-sensitive
+text of the records it points to, lower-cased, written by the worker when it
+dispatches the event (a pending event has none yet), so a case-sensitive
 `contains` on the lower-cased word is a case-insensitive search, and on
 PostgreSQL the trigram index `event_search_trgm_idx` (migration 0005) answers it
 (`search_text LIKE '%word%'`).

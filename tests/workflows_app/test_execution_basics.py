@@ -124,6 +124,32 @@ def test_a_double_delivery_of_one_event_makes_one_run(receiver, allow_local_http
         Run.objects.create(workflow=workflow, version=run.version, event=event)
 
 
+@pytest.mark.django_db
+def test_an_event_that_cannot_be_dispatched_is_marked_failed_and_the_others_go_on(
+        receiver, allow_local_http, monkeypatch):
+    from workflows_app.execution import dispatch
+
+    workflow = create_workflow("Notify", [http_step("notify", receiver.url("/notify"))])
+    good, bad = order("250.00"), order("260.00")
+    real_dispatch_event = dispatch.dispatch_event
+
+    def broken_for_one(event, candidates):
+        if event.record_pk == str(bad.pk):
+            raise RuntimeError("candidate lookup exploded")
+        return real_dispatch_event(event, candidates)
+
+    monkeypatch.setattr(dispatch, "dispatch_event", broken_for_one)
+    drain()
+    good_event, bad_event = (order_events(good).get(), order_events(bad).get())
+    assert (good_event.status, bad_event.status) == (EventStatus.DISPATCHED, EventStatus.FAILED)
+    assert bad_event.error == "RuntimeError: candidate lookup exploded"
+    assert [run.event_id for run in runs_of(workflow)] == [good_event.pk]
+    # Both stay findable by their data in the runs and events lists.
+    assert good.number.lower() in good_event.search_text
+    assert bad.number.lower() in bad_event.search_text
+    assert good_event.dispatch_attempts == bad_event.dispatch_attempts == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_over_the_same_events_start_each_run_once(receiver,
                                                                      allow_local_http):
@@ -323,6 +349,49 @@ def test_on_error_continue_records_the_failure_and_goes_on(receiver, allow_local
         "optional"].error
     assert steps["next"].status == StepStatus.SUCCEEDED
     assert receiver.count("/broken") == 1 and receiver.count("/next") == 1
+
+
+@pytest.mark.django_db
+def test_record_updates_of_many_runs_each_take_effect_once_and_a_failure_stays_its_own(
+        receiver, allow_local_http):
+    """The executor runs the record.update steps of a round together; one that
+    fails must not undo or repeat the others' changes."""
+    workflow = create_workflow("Confirm", [
+        {"key": "confirm", "type": "record.update",
+         "params": {"record": {"ref": "record"}, "fields": {"status": "confirmed"}}},
+        http_step("notify", receiver.url("/notify")),
+    ])
+    orders = [order("10.00") for _ in range(6)]
+    gone = orders[2]
+    Order.objects.filter(pk=gone.pk).delete()  # its run's record.update will fail
+    drain()
+
+    runs = {run.event.record_pk: run for run in runs_of(workflow)}
+    assert len(runs) == 6
+    failed = runs.pop(str(gone.pk))
+    assert failed.status == RunStatus.FAILED
+    assert steps_of(failed)["confirm"].error == f"Order #{gone.pk} no longer exists"
+    assert steps_of(failed)["confirm"].attempt == 1
+    for record_pk, run in runs.items():
+        assert run.status == RunStatus.SUCCEEDED, run.error
+        record = Order.objects.get(pk=record_pk)
+        assert record.status == "confirmed"
+        confirm = steps_of(run)["confirm"]
+        assert confirm.attempt == 1 and len(confirm.attempts_log) == 1
+        assert confirm.attempts_log[0]["note"] == f"updated status of {record}"
+        # The change was recorded once (a rolled-back attempt leaves no event).
+        assert Event.objects.filter(caused_by_run=run, trigger_type="model.updated").count() == 1
+    assert receiver.count("/notify") == 5
+
+    # All succeeding together: each change once as well.
+    more = [order("20.00") for _ in range(4)]
+    drain()
+    for record in more:
+        [run] = Run.objects.filter(workflow=workflow, event__record_pk=str(record.pk),
+                                   event__trigger_type="model.created")
+        assert run.status == RunStatus.SUCCEEDED
+        assert Order.objects.get(pk=record.pk).status == "confirmed"
+        assert Event.objects.filter(caused_by_run=run).count() == 1
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ Guarantees (DESIGN.md section 5):
   `on_error: continue`;
 - a step that only writes the database (`transactional = True`, e.g.
   `record.update`) does its work and records its result in one transaction:
-  exactly once;
+  exactly once (the transactional steps of a round share one transaction; if
+  any of them fails it is rolled back and each runs again in its own);
 - a failing step is retried with exponential back-off (`retry`), the run parked
   as `waiting` in between; when attempts run out the run fails (or goes on, with
   `on_error: continue`);
@@ -42,6 +43,7 @@ from engine.definition import CompiledStep
 from engine.errors import EngineError
 from engine.types import ObjectType
 from workflows_app.conf import workflow_settings
+from workflows_app.execution import statements
 from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.flow import StepError, StopRun, WaitUntil
@@ -167,6 +169,9 @@ class BatchExecutor:
                                              {"note": f"not run: the run is {plan.state.result}"}]
                     _save_rows([plan.row])
             runnable = [plan for plan in runnable if plan.state.result is None]
+        together = [plan for plan in runnable if plan.step.step_type.transactional]
+        if len(together) > 1 and self._run_together(together):
+            runnable = [plan for plan in runnable if not plan.step.step_type.transactional]
         for plan in runnable:
             self._run(plan)
         self._flush([state for state in active if state.finish is not None],
@@ -290,6 +295,47 @@ class BatchExecutor:
             return
         self._advance(state, step, row)
 
+    def _run_together(self, plans: list[_Plan]) -> bool:
+        """Run the transactional steps of a round in one transaction, their results
+        saved with them: one commit for the round instead of one per run.
+
+        Optimistic: if any step raises (or the commit fails, e.g. a deadlock with
+        another worker), everything is rolled back, the rows are put back as they
+        were, and False tells the caller to run each step alone, where a failure is
+        recorded as usual. Transactional steps only write the database, so the
+        rolled-back attempt left no trace."""
+        before = [(plan, {name: getattr(plan.row, name) for name in ROW_FIELDS},
+                   list(plan.state.dirty)) for plan in plans]
+        try:
+            with transaction.atomic():
+                finished = []
+                for plan in plans:
+                    assert plan.context is not None
+                    started = time.monotonic()
+                    with caused_by(Cause(plan.state.run.pk, tuple(plan.state.run.chain))):
+                        outputs = plan.step.step_type.run(plan.inputs, plan.context)
+                    finished.append((plan, outputs, started))
+                for plan, outputs, started in finished:
+                    assert plan.context is not None
+                    self._record(plan.state, plan.row, StepStatus.SUCCEEDED,
+                                 outputs=json_value(outputs or {}), started=started,
+                                 note="; ".join(plan.context.notes))
+                _save_rows([plan.row for plan in plans])
+        except Exception:
+            logger.debug("a batch of %s transactional steps was rolled back; running them "
+                         "one by one", len(plans), exc_info=True)
+            for plan, fields, dirty in before:
+                for name, value in fields.items():
+                    setattr(plan.row, name, value)
+                plan.state.dirty[:] = dirty
+                if plan.context is not None:
+                    plan.context.notes.clear()
+            return False
+        for plan in plans:
+            plan.state.dirty.remove(plan.row)
+            self._advance(plan.state, plan.step, plan.row)
+        return True
+
     def _advance(self, state: _State, step: CompiledStep, row: StepRun) -> None:
         self._remember_outputs(state, step, row.outputs)
         state.position += 1
@@ -406,11 +452,9 @@ class BatchExecutor:
 
 
 def _save_rows(rows: list[StepRun]) -> None:
-    """Insert or update step rows in one statement (`INSERT ... ON CONFLICT (run, key)
-    DO UPDATE`)."""
-    if rows:
-        StepRun.objects.bulk_create(rows, update_conflicts=True, unique_fields=["run", "key"],
-                                    update_fields=ROW_FIELDS)
+    """Insert or update step rows (`INSERT ... ON CONFLICT (run, key) DO UPDATE`),
+    all in one round trip."""
+    statements.upsert(rows, conflict=["run", "key"], update=ROW_FIELDS)
 
 
 def _elapsed_ms(started: float) -> int:

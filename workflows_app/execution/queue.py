@@ -21,6 +21,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -44,14 +45,42 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class _BrokerCache:
+    """One django-q2 broker per process. `async_task` without a `broker` builds a
+    new one on every call, which with Redis means a new connection (and a
+    connection handshake in Python) per wake-up: about a millisecond of this
+    process's CPU each time. Forgotten after a fork and after an error."""
+
+    def __init__(self) -> None:
+        self._broker: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._broker is None or self._pid != os.getpid():
+                from django_q.brokers import get_broker
+
+                self._broker, self._pid = get_broker(), os.getpid()
+            return self._broker
+
+    def forget(self) -> None:
+        with self._lock:
+            self._broker = None
+
+
+_brokers = _BrokerCache()
+
+
 def _enqueue_work() -> None:
     try:
         from django_q.tasks import async_task
 
         # The cluster's own task timeout applies (a `work` task ends by itself after
         # `max_seconds`); `timeout: None` would crash django-q2's worker process.
-        async_task(WORK_TASK, task_name="workflows: work")
+        async_task(WORK_TASK, task_name="workflows: work", broker=_brokers.get())
     except Exception:  # the broker is down: the sweeper will find the work
+        _brokers.forget()
         logger.warning("could not enqueue a workflows task; the sweeper will pick it up",
                        exc_info=True)
 

@@ -10,35 +10,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from workflows_app.execution import statements
 from workflows_app.execution.context import current_cause
 from workflows_app.models import Event
-
-MAX_SEARCH_TEXT = 4000
 
 
 def fingerprint(*parts: Any) -> str:
     """A hash of an event's identity and content, for the dedupe window."""
     text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def search_text_for(*chunks: Any) -> str:
-    """Lower-cased text that the runs list searches (numbers, names, e-mails...)."""
-    words: list[str] = []
-
-    def visit(value: Any) -> None:
-        if isinstance(value, Mapping):
-            for item in value.values():
-                visit(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item)
-        elif value is not None and not isinstance(value, bool):
-            words.append(str(value))
-
-    for chunk in chunks:
-        visit(chunk)
-    return " ".join(words).lower()[:MAX_SEARCH_TEXT]
 
 
 def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str = "",
@@ -49,20 +29,22 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
     """Write an event in the current transaction; wake a worker once it commits.
 
     A rolled-back transaction leaves no event and wakes nobody. The causal chain
-    of the run making the change (if any) is attached for loop prevention.
+    of the run making the change (if any) is attached for loop prevention. The
+    event's search text is left to the worker (`search_text.fill_search_texts`
+    at dispatch): nothing is spent on it in the saving request.
     """
     cause = current_cause()
     content_hash = ""
     if dedupe_content is not None:
         content_hash = fingerprint(trigger_type, target, workflow_id, str(record_pk),
                                    dedupe_content)
-    event = Event.objects.create(
+    event = Event(
         trigger_type=trigger_type,
         target=target,
         workflow_id=workflow_id,
         payload=dict(payload),
         summary=summary[:300],
-        search_text=search_text_for(summary, payload),
+        search_text="",
         record_model=record_model,
         record_pk=str(record_pk) if record_pk not in (None, "") else "",
         fingerprint=content_hash,
@@ -72,6 +54,7 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
         chain=list(cause.chain) if cause else [],
         occurred_at=occurred_at or timezone.now(),
     )
+    statements.insert(event)  # the ORM's save() costs twice as much here
     if wake:
         from workflows_app.execution.queue import wake_soon
 

@@ -1,23 +1,46 @@
-"""Richer search text for events, computed in the worker (never in the request).
+"""Search text for events, computed in the worker at dispatch (never in the request).
 
-An order's event holds its customer as an id; support staff search runs by the
-customer's e-mail or name. At dispatch, each event about a record gets the text
-of the records its foreign keys point to (their `str()` and text fields) added to
-`search_text`: one query per related model per batch, one update per batch.
+`Event.search_text` is the lower-cased summary and every value of the event's
+data, plus, for an event about a record, the text of the records its foreign keys
+point to (their `str()` and text fields): an order's event holds its customer as
+an id, and support staff search runs by the customer's e-mail or name. One query
+per related model per batch; the dispatcher writes the texts in the same UPDATE
+that marks the batch dispatched. Keeping it out of `record_event` keeps the text
+walk and the trigram index's work off the saving request.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
 
-from workflows_app.execution.recording import MAX_SEARCH_TEXT
 from workflows_app.models import Event
 from workflows_app.records import get_registration
 
 TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField)
+MAX_SEARCH_TEXT = 4000
+
+
+def search_text_for(*chunks: Any) -> str:
+    """Lower-cased text that the runs list searches (numbers, names, e-mails...)."""
+    words: list[str] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, Mapping):
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                visit(item)
+        elif value is not None and not isinstance(value, bool):
+            words.append(str(value))
+
+    for chunk in chunks:
+        visit(chunk)
+    return " ".join(words).lower()[:MAX_SEARCH_TEXT]
 
 
 def _related_targets(event: Event) -> list[tuple[type[models.Model], Any]]:
@@ -44,8 +67,8 @@ def _text_of(instance: models.Model) -> str:
     return " ".join(parts)
 
 
-def enrich_search_texts(events: list[Event]) -> None:
-    """Add the text of each event's related records to its `search_text`."""
+def fill_search_texts(events: list[Event]) -> None:
+    """Set each event's `search_text` (not saved: the caller writes it)."""
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     per_event: dict[int, list[tuple[type[models.Model], Any]]] = {}
     for event in events:
@@ -54,18 +77,11 @@ def enrich_search_texts(events: list[Event]) -> None:
             per_event[event.pk] = targets
             for model, pk in targets:
                 wanted[model].add(pk)
-    if not per_event:
-        return
     texts: dict[tuple[type[models.Model], str], str] = {}
     for model, pks in wanted.items():
         for instance in model._default_manager.filter(pk__in=pks):
             texts[(model, str(instance.pk))] = _text_of(instance)
-    changed = []
     for event in events:
-        extra = " ".join(texts.get((model, str(pk)), "") for model, pk in per_event.get(
+        related = " ".join(texts.get((model, str(pk)), "") for model, pk in per_event.get(
             event.pk, ()))
-        if extra.strip():
-            event.search_text = f"{event.search_text} {extra.lower()}"[:MAX_SEARCH_TEXT]
-            changed.append(event)
-    if changed:
-        Event.objects.bulk_update(changed, ["search_text"])
+        event.search_text = search_text_for(event.summary, event.payload, related)

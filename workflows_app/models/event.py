@@ -28,6 +28,7 @@ class Event(models.Model):
                               help_text=_("Model label or event name."))
     workflow = models.ForeignKey("Workflow", verbose_name=_("workflow"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="events",
+                                 db_index=False,  # partial index in Meta
                                  help_text=_("For triggers aimed at one workflow "
                                              "(webhook, schedule, manual)."))
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices,
@@ -41,14 +42,15 @@ class Event(models.Model):
                                    help_text=_("Identical events within the dedupe window "
                                                "share it."))
     dedupe_key = models.CharField(_("delivery id"), max_length=200, null=True, blank=True,
-                                  unique=True,
                                   help_text=_("Unique id of a delivery (webhook id, schedule "
                                               "slot); a repeat is refused."))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
+                              blank=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False)  # partial index in Meta
     caused_by_run = models.ForeignKey("Run", verbose_name=_("caused by run"), null=True,
                                       blank=True, on_delete=models.SET_NULL,
-                                      related_name="caused_events")
+                                      related_name="caused_events",
+                                      db_index=False)  # partial index in Meta
     chain = models.JSONField(_("causal chain"), default=list, blank=True,
                              help_text=_("Ids of the workflows whose runs led to this event."))
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now)
@@ -61,11 +63,26 @@ class Event(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        # Every index costs each save of a registered model (the event is inserted
+        # in the saving request). Columns that are mostly empty get partial
+        # indexes: rows without a value add nothing to them.
         indexes = [
             models.Index(fields=["status", "created_at"], name="event_pending_idx"),
             models.Index(fields=["record_model", "record_pk"], name="event_record_idx"),
-            models.Index(fields=["fingerprint", "occurred_at"], name="event_fingerprint_idx"),
+            models.Index(fields=["fingerprint", "occurred_at"], name="event_fingerprint_idx",
+                         condition=~models.Q(fingerprint="")),
             models.Index(fields=["occurred_at"], name="event_occurred_idx"),
+            models.Index(fields=["workflow"], name="event_workflow_idx",
+                         condition=models.Q(workflow__isnull=False)),
+            models.Index(fields=["actor"], name="event_actor_idx",
+                         condition=models.Q(actor__isnull=False)),
+            models.Index(fields=["caused_by_run"], name="event_caused_by_run_idx",
+                         condition=models.Q(caused_by_run__isnull=False)),
+        ]
+        constraints = [
+            # A unique constraint, not `unique=True`: that would add a second,
+            # LIKE-pattern index on PostgreSQL that no query uses.
+            models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key_unique"),
         ]
 
     def __str__(self) -> str:

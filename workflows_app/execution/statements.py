@@ -1,0 +1,128 @@
+"""Pre-built SQL statements for the hot paths of recording, dispatch and execution.
+
+The ORM compiles every query anew: for a one-row INSERT that is several times the
+database's own work. The few statements run once (or more) per event or per
+step are built here once per model and database vendor, from the model's own
+table and column names, and every value still goes through its field's
+`get_db_prep_save`, so JSON, dates and times are adapted exactly as the ORM
+adapts them. Statements run through Django's cursor (query logging, execute
+wrappers, `ATOMIC_REQUESTS` and savepoints all apply). `executemany` is used for
+many rows: psycopg sends them in one pipeline, SQLite runs them in process.
+
+The SQL (`INSERT ... RETURNING`, `INSERT ... ON CONFLICT ... DO UPDATE`) is
+supported by PostgreSQL and SQLite 3.35+, the databases the app supports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    fields: tuple[models.Field, ...]
+    returns_pk: bool
+
+
+_cache: dict[tuple[str, type[models.Model], str, tuple[str, ...], tuple[str, ...]],
+             _Statement] = {}
+
+
+def _connection(model: type[models.Model]) -> tuple[str, BaseDatabaseWrapper]:
+    alias = router.db_for_write(model)
+    return alias, connections[alias]
+
+
+def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+
+
+def _statement(kind: str, model: type[models.Model], connection: BaseDatabaseWrapper,
+               conflict: tuple[str, ...] = (), update: tuple[str, ...] = ()) -> _Statement:
+    key = (connection.vendor, model, kind, conflict, update)
+    statement = _cache.get(key)
+    if statement is not None:
+        return statement
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = _insert_fields(model)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    returns_pk = False
+    if kind == "update":
+        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in update)
+        sql = (f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+               f"WHERE {quote(meta.pk.column)} = %s")
+        fields = (*(meta.get_field(name) for name in update), meta.pk)
+    elif kind == "upsert":
+        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
+        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = "
+                                f"EXCLUDED.{quote(meta.get_field(name).column)}"
+                                for name in update)
+        sql += f" ON CONFLICT ({targets}) DO UPDATE SET {assignments}"
+    elif connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+        returns_pk = True
+    statement = _cache[key] = _Statement(sql, fields, returns_pk)
+    return statement
+
+
+def _params(instance: models.Model, fields: Sequence[models.Field],
+            connection: BaseDatabaseWrapper) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(instance, instance._state.adding),
+                                   connection) for field in fields]
+
+
+def insert(instance: models.Model) -> None:
+    """INSERT `instance` (a new row) and set its primary key, like `save()` would,
+    without sending model signals. Fields left unset take their defaults;
+    `auto_now_add` fields are filled in."""
+    alias, connection = _connection(type(instance))
+    statement = _statement("insert", type(instance), connection)
+    params = _params(instance, statement.fields, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        instance.pk = cursor.fetchone()[0] if statement.returns_pk else \
+            connection.ops.last_insert_id(cursor, instance._meta.db_table,
+                                          instance._meta.pk.column)
+    instance._state.adding = False
+    instance._state.db = alias
+
+
+def upsert(instances: Sequence[models.Model], *, conflict: Sequence[str],
+           update: Sequence[str]) -> None:
+    """INSERT the rows, or UPDATE the `update` fields of the existing row with the
+    same `conflict` fields (which must carry a unique constraint). Primary keys of
+    new rows are not read back."""
+    if not instances:
+        return
+    model = type(instances[0])
+    _alias, connection = _connection(model)
+    statement = _statement("upsert", model, connection, tuple(conflict), tuple(update))
+    rows = [_params(instance, statement.fields, connection) for instance in instances]
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(statement.sql, rows[0])
+        else:
+            cursor.executemany(statement.sql, rows)
+
+
+def update(instances: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """UPDATE `fields` of each (saved) instance to its current values, by primary
+    key; one statement run for every row (`bulk_update` would build a CASE
+    expression per field and row instead)."""
+    if not instances:
+        return
+    model = type(instances[0])
+    _alias, connection = _connection(model)
+    statement = _statement("update", model, connection, update=tuple(fields))
+    rows = [_params(instance, statement.fields, connection) for instance in instances]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement.sql, rows)
