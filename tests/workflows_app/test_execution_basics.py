@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django_q.brokers import get_broker
 
 from config.demo.models import Order
@@ -392,6 +392,42 @@ def test_record_updates_of_many_runs_each_take_effect_once_and_a_failure_stays_i
         assert run.status == RunStatus.SUCCEEDED
         assert Order.objects.get(pk=record.pk).status == "confirmed"
         assert Event.objects.filter(caused_by_run=run).count() == 1
+
+
+@pytest.mark.django_db
+def test_when_saving_a_batch_of_record_updates_fails_each_runs_again_alone_once(
+        receiver, allow_local_http, monkeypatch):
+    """A failure while writing the results of the round's record.update steps (a
+    deadlock with another worker, say) rolls the batch back; each step then runs
+    alone and its row shows one attempt, not a phantom success from the batch."""
+    from workflows_app.execution import executor
+
+    workflow = create_workflow("Confirm", [
+        {"key": "confirm", "type": "record.update",
+         "params": {"record": {"ref": "record"}, "fields": {"status": "confirmed"}}},
+    ])
+    orders = [order("10.00") for _ in range(3)]
+    real_save_rows = executor._save_rows
+    calls = []
+
+    def fails_for_the_batch(rows):
+        calls.append(len(rows))
+        if len(rows) > 1:
+            raise DatabaseError("deadlock detected")
+        real_save_rows(rows)
+
+    monkeypatch.setattr(executor, "_save_rows", fails_for_the_batch)
+    drain()
+    assert calls[0] == 3  # the batch was tried, then each step alone
+    runs = {run.event.record_pk: run for run in runs_of(workflow)}
+    for record in orders:
+        run = runs[str(record.pk)]
+        assert run.status == RunStatus.SUCCEEDED, run.error
+        confirm = steps_of(run)["confirm"]
+        assert confirm.attempt == 1
+        assert [entry["status"] for entry in confirm.attempts_log] == ["succeeded"]
+        assert Event.objects.filter(caused_by_run=run).count() == 1
+        assert Order.objects.get(pk=record.pk).status == "confirmed"
 
 
 @pytest.mark.django_db
