@@ -103,6 +103,9 @@ def _save(definition: dict[str, Any], workflow: Workflow | None, user: Any, chan
             workflow.save(update_fields=["live_version", "updated_at"])
         finally:
             del workflow.skip_history_when_saving
+        # ...but the creation row was written before version 1 existed: name it there,
+        # so the first change reads "version 1 -> version 2", not "— -> version 2".
+        workflow.history.filter(history_type="+").update(live_version=version)
     else:
         workflow.save()
     return SaveResult(workflow, version, changed=True, created=created)

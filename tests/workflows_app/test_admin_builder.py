@@ -476,7 +476,9 @@ def test_history_names_the_user_and_the_changed_fields(editor: Client,
     content = response.content.decode()
     assert "editor" in content
     assert "For the ops team" in content
-    assert "version 2" in content  # "Live version: ... -> version 2"
+    # The first change names both versions (the creation row holds version 1).
+    assert "Live version: version 1 &rarr; version 2" in re.sub(
+        r"(\s|&nbsp;)+", " ", re.sub(r"</?strong>", "", content))
     assert "pk=None" not in content
 
 
