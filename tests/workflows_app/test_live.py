@@ -182,6 +182,52 @@ def test_the_project_asgi_application_authenticates_with_the_session(shop: Shop,
     run_async(test)
 
 
+@pytest.fixture
+def quick_recheck(monkeypatch: Any) -> None:
+    monkeypatch.setattr(consumers, "PERMISSION_RECHECK_SECONDS", 0.1)
+
+
+def test_an_open_socket_is_closed_once_the_permission_is_gone(shop: Shop, viewer: Any,
+                                                              layer_only: None,
+                                                              quick_recheck: None) -> None:
+    async def test() -> None:
+        comm = communicator("/ws/workflows/runs/", viewer)
+        connected, _ = await comm.connect()
+        assert connected
+        assert await comm.receive_nothing(0.3)  # still allowed: stays open, quiet
+        await database_sync_to_async(viewer.user_permissions.clear)()
+        closed = await comm.receive_output(2)
+        assert closed == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+        await comm.disconnect()
+
+    run_async(test)
+
+
+def test_an_open_socket_is_closed_when_its_session_logs_out(shop: Shop, viewer: Any,
+                                                            layer_only: None,
+                                                            quick_recheck: None) -> None:
+    from django.test import Client
+
+    from config.asgi import application as project
+
+    client = Client()
+    client.force_login(viewer)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    async def test() -> None:
+        comm = WebsocketCommunicator(project, "/ws/workflows/runs/",
+                                     headers=[ORIGIN, (b"cookie", cookie)])
+        connected, _ = await comm.connect()
+        assert connected
+        assert await comm.receive_nothing(0.3)
+        await database_sync_to_async(client.logout)()
+        closed = await comm.receive_output(2)
+        assert closed == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+        await comm.disconnect()
+
+    run_async(test)
+
+
 # -- deliveries through the channel layer ---------------------------------------------------
 
 def test_run_page_gets_the_changes_of_its_run_only(shop: Shop, viewer: Any,

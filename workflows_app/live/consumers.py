@@ -3,7 +3,10 @@
 Both are authenticated (the session, through `AuthMiddlewareStack`) and checked
 like the admin pages: an active staff user with `workflows_app.view_run` or
 `change_run`. Anyone else is refused before the handshake completes (HTTP 403),
-and so is a run page for a run that does not exist.
+and so is a run page for a run that does not exist. An open socket is checked
+again every `PERMISSION_RECHECK_SECONDS` against the database (session still
+there and valid, user still active staff with the permission); when that no
+longer holds it is closed with code 4403.
 
 Server -> browser messages are JSON: `{"type": "runs.changed", "ids": [...]}`
 (plus `"new": true` from the list poller when runs were added). The pages then
@@ -55,6 +58,8 @@ MAX_WATCHED = 500
 #: expire after the layer's `group_expiry` (channels_redis: a day by default; the
 #: demo sets 5 minutes), which clears sockets a crashed web process never closed.
 GROUP_REJOIN_SECONDS = 60.0
+#: How often an open socket checks that its user may still see runs.
+PERMISSION_RECHECK_SECONDS = 30.0
 
 
 def can_view_runs(user: Any) -> bool:
@@ -65,6 +70,22 @@ def can_view_runs(user: Any) -> bool:
     if not (user.is_active and user.is_staff):
         return False
     return user.has_perm("workflows_app.view_run") or user.has_perm("workflows_app.change_run")
+
+
+def _user_of_session(session_key: str | None) -> Any:
+    """The user a session belongs to now, as Django's auth reads it for a request
+    (missing, expired or outdated sessions give an anonymous user)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import get_user
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+    class _Request:
+        session = store
+
+    return get_user(_Request())  # type: ignore[arg-type]
 
 
 def poll_interval() -> float:
@@ -83,6 +104,7 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
 
     poller: asyncio.Task[None] | None = None
     rejoiner: asyncio.Task[None] | None = None
+    guard: asyncio.Task[None] | None = None
     joined = False
 
     async def connect(self) -> None:
@@ -100,6 +122,7 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # Redis down: polling (if any) still works
                 logger.warning("could not join the live updates group", exc_info=True)
         await self.accept()
+        self.guard = asyncio.ensure_future(self._guard())
         interval = poll_interval()
         if interval > 0:
             self.poller = asyncio.ensure_future(self._poll(interval))
@@ -110,16 +133,40 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def disconnect(self, code: int) -> None:
-        for task in (self.poller, self.rejoiner):
-            if task is not None:
+        current = asyncio.current_task()
+        for task in (self.poller, self.rejoiner, self.guard):
+            if task is not None and task is not current:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self.poller = self.rejoiner = None
+        self.poller = self.rejoiner = self.guard = None
         if self.joined and self.channel_layer is not None:
             with contextlib.suppress(Exception):
                 await self.channel_layer.group_discard(GROUP, self.channel_name)
             self.joined = False
+
+    async def _guard(self) -> None:
+        """Close the socket once its user may no longer see runs (logged out,
+        deactivated, permission removed, password changed)."""
+        while True:
+            await asyncio.sleep(PERMISSION_RECHECK_SECONDS)
+            try:
+                allowed = await database_sync_to_async(self._still_allowed)()
+            except Exception:  # a database hiccup: check again next time
+                logger.warning("live updates: could not re-check permissions", exc_info=True)
+                continue
+            if not allowed:
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+
+    def _still_allowed(self) -> bool:
+        session = self.scope.get("session")
+        if session is not None:  # the project's stack: read the session afresh
+            return can_view_runs(_user_of_session(session.session_key))
+        user = self.scope.get("user")  # a stack without sessions: reload the user
+        if user is None or user.pk is None:
+            return False
+        return can_view_runs(type(user)._default_manager.filter(pk=user.pk).first())
 
     async def _rejoin(self) -> None:
         while True:
