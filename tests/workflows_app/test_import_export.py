@@ -96,3 +96,22 @@ def test_import_command_exits_1_from_the_shell(tmp_path):
 def test_export_unknown_name():
     with pytest.raises(CommandError, match='no workflow is named "Nope"'):
         call_command("workflows_export", "Nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_list_file_with_one_invalid_definition_stores_nothing(tmp_path):
+    good = json.loads((SAMPLES / "big_order_alert.json").read_text())
+    bad = {**good, "name": "Broken", "steps": [{"key": "a", "type": "fax.send"}]}
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([good, bad]))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError):
+        call_command("workflows_import", str(path), stdout=out, stderr=err)
+    assert f'{path}[1]: steps[0].type: unknown step type "fax.send"' in err.getvalue()
+    assert "nothing from this file was stored" in err.getvalue()
+    assert "created" not in out.getvalue()
+    assert Workflow.objects.count() == 0 and WorkflowVersion.objects.count() == 0
+    # The same file fixed imports both.
+    path.write_text(json.dumps([good, {**bad, "steps": good["steps"]}]))
+    out, _ = run("workflows_import", str(path))
+    assert out.count("created") == 2

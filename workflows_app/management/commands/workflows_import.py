@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from engine import InvalidDefinition
 from workflows_app.services import import_definition
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     help = ("Create or update workflows (by name) from JSON definition files. A file may "
             "hold one definition or a list of them; a changed definition becomes a new "
             "version, an unchanged one changes nothing. Exits 1 naming the bad place when "
-            "a definition is invalid; nothing from that file is stored then.")
+            "a definition is invalid; nothing from that file is stored then (the other "
+            "files are imported).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH",
@@ -51,15 +53,34 @@ class Command(BaseCommand):
                               f"{exc.msg}")
             return False
         definitions = data if isinstance(data, list) else [data]
-        ok = True
+        done: list[str] = []
+        try:
+            with transaction.atomic():  # a file is imported whole or not at all
+                errors = self._import_all(path, data, definitions, activate, done)
+                if errors:
+                    raise _FileRefused(errors)
+        except _FileRefused as refused:
+            for line in refused.errors:
+                self.stderr.write(line)
+            if done:
+                self.stderr.write(f"{path}: nothing from this file was stored "
+                                  f"({len(done)} valid definition(s) not imported either)")
+            return False
+        for line in done:
+            self.stdout.write(line)
+        return True
+
+    def _import_all(self, path: Path, data: Any, definitions: list[Any], activate: bool,
+                    done: list[str]) -> list[str]:
+        errors: list[str] = []
         for index, definition in enumerate(definitions):
             where = f"{path}[{index}]" if isinstance(data, list) else str(path)
             try:
-                result = import_definition(definition, change_note=f"Imported from {path.name}")
+                with transaction.atomic():
+                    result = import_definition(definition,
+                                               change_note=f"Imported from {path.name}")
             except InvalidDefinition as exc:
-                ok = False
-                for error in exc.errors:
-                    self.stderr.write(f"{where}: {error}")
+                errors.extend(f"{where}: {error}" for error in exc.errors)
                 continue
             if activate and not result.workflow.is_active:
                 result.workflow.is_active = True
@@ -70,5 +91,13 @@ class Command(BaseCommand):
                 verb = f"updated to version {result.version.number}"
             else:
                 verb = f"unchanged (version {result.version.number})"
-            self.stdout.write(f'{where}: "{result.workflow.name}" {verb}')
-        return ok
+            done.append(f'{where}: "{result.workflow.name}" {verb}')
+        return errors
+
+
+class _FileRefused(Exception):
+    """Rolls back a file's imports when any of its definitions is invalid."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
