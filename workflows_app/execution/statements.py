@@ -9,8 +9,9 @@ adapts them. Statements run through Django's cursor (query logging, execute
 wrappers, `ATOMIC_REQUESTS` and savepoints all apply). `executemany` is used for
 many rows: psycopg sends them in one pipeline, SQLite runs them in process.
 
-The SQL (`INSERT ... RETURNING`, `INSERT ... ON CONFLICT ... DO UPDATE`) is
-supported by PostgreSQL and SQLite 3.35+, the databases the app supports.
+The SQL is plain enough for the databases the app supports: `INSERT ... ON
+CONFLICT ... DO UPDATE` (PostgreSQL; SQLite 3.24+, below Django 5.2's minimum)
+and `RETURNING` where the database has it (otherwise the cursor's last row id).
 """
 
 from __future__ import annotations
