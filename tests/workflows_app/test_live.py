@@ -66,6 +66,15 @@ def communicator(path: str, user: Any = None, origin: bytes = b"http://localhost
     return comm
 
 
+def session_cookie(user: Any) -> tuple[Any, bytes]:
+    """A logged-in test client for `user` and its session cookie header value."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client, f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
 @pytest.fixture
 def shop() -> Shop:
     return build_shop()
@@ -164,13 +173,9 @@ def test_the_project_asgi_application_refuses_anonymous_sockets(shop: Shop) -> N
 def test_the_project_asgi_application_authenticates_with_the_session(shop: Shop,
                                                                      viewer: Any,
                                                                      layer_only: None) -> None:
-    from django.test import Client
-
     from config.asgi import application as project
 
-    client = Client()
-    client.force_login(viewer)
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    _client, cookie = session_cookie(viewer)
 
     async def test() -> None:
         comm = WebsocketCommunicator(project, f"/ws/workflows/runs/{shop.failed.pk}/",
@@ -206,13 +211,9 @@ def test_an_open_socket_is_closed_once_the_permission_is_gone(shop: Shop, viewer
 def test_an_open_socket_is_closed_when_its_session_logs_out(shop: Shop, viewer: Any,
                                                             layer_only: None,
                                                             quick_recheck: None) -> None:
-    from django.test import Client
-
     from config.asgi import application as project
 
-    client = Client()
-    client.force_login(viewer)
-    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    client, cookie = session_cookie(viewer)
 
     async def test() -> None:
         comm = WebsocketCommunicator(project, "/ws/workflows/runs/",

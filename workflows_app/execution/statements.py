@@ -44,35 +44,50 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
 
 
+def _build_insert(model: type[models.Model], connection: BaseDatabaseWrapper,
+                  conflict: tuple[str, ...], update: tuple[str, ...]) -> _Statement:
+    quote = connection.ops.quote_name
+    fields = _insert_fields(model)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+           f"({', '.join(quote(field.column) for field in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if not connection.features.can_return_columns_from_insert:
+        return _Statement(sql, fields, returns_pk=False)
+    return _Statement(f"{sql} RETURNING {quote(model._meta.pk.column)}", fields, returns_pk=True)
+
+
+def _build_upsert(model: type[models.Model], connection: BaseDatabaseWrapper,
+                  conflict: tuple[str, ...], update: tuple[str, ...]) -> _Statement:
+    quote = connection.ops.quote_name
+    insert = _build_insert(model, connection, (), ())
+    sql = insert.sql.removesuffix(f" RETURNING {quote(model._meta.pk.column)}")
+    columns = [quote(model._meta.get_field(name).column) for name in update]
+    targets = ", ".join(quote(model._meta.get_field(name).column) for name in conflict)
+    assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns)
+    return _Statement(f"{sql} ON CONFLICT ({targets}) DO UPDATE SET {assignments}",
+                      insert.fields, returns_pk=False)
+
+
+def _build_update(model: type[models.Model], connection: BaseDatabaseWrapper,
+                  conflict: tuple[str, ...], update: tuple[str, ...]) -> _Statement:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = (*(meta.get_field(name) for name in update), meta.pk)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields[:-1])
+    sql = (f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+           f"WHERE {quote(meta.pk.column)} = %s")
+    return _Statement(sql, fields, returns_pk=False)
+
+
+_BUILDERS = {"insert": _build_insert, "upsert": _build_upsert, "update": _build_update}
+
+
 def _statement(kind: str, model: type[models.Model], connection: BaseDatabaseWrapper,
                conflict: tuple[str, ...] = (), update: tuple[str, ...] = ()) -> _Statement:
     key = (connection.vendor, model, kind, conflict, update)
-    statement = _cache.get(key)
-    if statement is not None:
-        return statement
-    quote = connection.ops.quote_name
-    meta = model._meta
-    fields = _insert_fields(model)
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    returns_pk = False
-    if kind == "update":
-        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in update)
-        sql = (f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
-               f"WHERE {quote(meta.pk.column)} = %s")
-        fields = (*(meta.get_field(name) for name in update), meta.pk)
-    elif kind == "upsert":
-        targets = ", ".join(quote(meta.get_field(name).column) for name in conflict)
-        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = "
-                                f"EXCLUDED.{quote(meta.get_field(name).column)}"
-                                for name in update)
-        sql += f" ON CONFLICT ({targets}) DO UPDATE SET {assignments}"
-    elif connection.features.can_return_columns_from_insert:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-        returns_pk = True
-    statement = _cache[key] = _Statement(sql, fields, returns_pk)
-    return statement
+    if key not in _cache:
+        _cache[key] = _BUILDERS[kind](model, connection, conflict, update)
+    return _cache[key]
 
 
 def _params(instance: models.Model, fields: Sequence[models.Field],
@@ -106,13 +121,8 @@ def upsert(instances: Sequence[models.Model], *, conflict: Sequence[str],
         return
     model = type(instances[0])
     _alias, connection = _connection(model)
-    statement = _statement("upsert", model, connection, tuple(conflict), tuple(update))
-    rows = [_params(instance, statement.fields, connection) for instance in instances]
-    with connection.cursor() as cursor:
-        if len(rows) == 1:
-            cursor.execute(statement.sql, rows[0])
-        else:
-            cursor.executemany(statement.sql, rows)
+    _execute_rows(instances, connection,
+                  _statement("upsert", model, connection, tuple(conflict), tuple(update)))
 
 
 def update(instances: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -123,7 +133,15 @@ def update(instances: Sequence[models.Model], fields: Sequence[str]) -> None:
         return
     model = type(instances[0])
     _alias, connection = _connection(model)
-    statement = _statement("update", model, connection, update=tuple(fields))
+    _execute_rows(instances, connection,
+                  _statement("update", model, connection, update=tuple(fields)))
+
+
+def _execute_rows(instances: Sequence[models.Model], connection: BaseDatabaseWrapper,
+                  statement: _Statement) -> None:
     rows = [_params(instance, statement.fields, connection) for instance in instances]
     with connection.cursor() as cursor:
-        cursor.executemany(statement.sql, rows)
+        if len(rows) == 1:
+            cursor.execute(statement.sql, rows[0])
+        else:
+            cursor.executemany(statement.sql, rows)

@@ -36,11 +36,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+from django.contrib.auth import get_user
 
 from workflows_app.conf import workflow_settings
 from workflows_app.live import markers
@@ -75,17 +79,8 @@ def can_view_runs(user: Any) -> bool:
 def _user_of_session(session_key: str | None) -> Any:
     """The user a session belongs to now, as Django's auth reads it for a request
     (missing, expired or outdated sessions give an anonymous user)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import get_user
-
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-
-    class _Request:
-        session = store
-
-    return get_user(_Request())  # type: ignore[arg-type]
+    return get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
 
 
 def poll_interval() -> float:

@@ -53,25 +53,26 @@ class Command(BaseCommand):
                               f"{exc.msg}")
             return False
         definitions = data if isinstance(data, list) else [data]
-        done: list[str] = []
         try:
             with transaction.atomic():  # a file is imported whole or not at all
-                errors = self._import_all(path, data, definitions, activate, done)
+                done, errors = self._import_all(path, data, definitions, activate)
                 if errors:
-                    raise _FileRefused(errors)
+                    raise _FileRefused(errors, valid=len(done))
         except _FileRefused as refused:
             for line in refused.errors:
                 self.stderr.write(line)
-            if done:
+            if refused.valid:
                 self.stderr.write(f"{path}: nothing from this file was stored "
-                                  f"({len(done)} valid definition(s) not imported either)")
+                                  f"({refused.valid} valid definition(s) not imported either)")
             return False
         for line in done:
             self.stdout.write(line)
         return True
 
-    def _import_all(self, path: Path, data: Any, definitions: list[Any], activate: bool,
-                    done: list[str]) -> list[str]:
+    def _import_all(self, path: Path, data: Any, definitions: list[Any], activate: bool
+                    ) -> tuple[list[str], list[str]]:
+        """(what was imported, the errors), one line each."""
+        done: list[str] = []
         errors: list[str] = []
         for index, definition in enumerate(definitions):
             where = f"{path}[{index}]" if isinstance(data, list) else str(path)
@@ -92,12 +93,13 @@ class Command(BaseCommand):
             else:
                 verb = f"unchanged (version {result.version.number})"
             done.append(f'{where}: "{result.workflow.name}" {verb}')
-        return errors
+        return done, errors
 
 
 class _FileRefused(Exception):
     """Rolls back a file's imports when any of its definitions is invalid."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], *, valid: int) -> None:
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.valid = valid
