@@ -13,7 +13,8 @@ class WorkflowsAppConfig(AppConfig):
       writing one such module);
     - answers the engine's ``Record[...]`` questions from registered models;
     - connects the thin model signal receivers that record events, and the
-      django-q2 hook that sweeps for left-over work when a worker starts.
+      django-q2 hook that sweeps for left-over work when a worker starts, and the
+      live-updates receiver of the executor's `runs_changed` signal.
     """
 
     name = "workflows_app"
@@ -30,6 +31,8 @@ class WorkflowsAppConfig(AppConfig):
 
         from workflows_app import signals
         from workflows_app.execution import worker_hooks
+        from workflows_app.live import notify
 
         signals.connect()
         worker_hooks.connect()
+        notify.connect()

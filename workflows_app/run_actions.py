@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from workflows_app.live.notify import runs_changed_on_commit
+from workflows_app.execution.signals import runs_changed
 from workflows_app.models import Run, RunAction, RunStatus, StepRun, StepStatus
 
 
@@ -54,7 +54,7 @@ def retry_run(run: Run, *, user: Any = None) -> Run:
                                 "lease_expires_at"])
         RunAction.objects.create(run=run, action="retry", user=_user(user),
                                  note="retry from the failed step")
-        runs_changed_on_commit([run.pk])
+        runs_changed.send(retry_run, run_ids=[run.pk])
         _wake()
     return run
 
@@ -75,7 +75,7 @@ def cancel_run(run: Run, *, user: Any = None) -> Run:
         StepRun.objects.filter(run=run, status__in=[StepStatus.WAITING, StepStatus.PENDING]
                                ).update(status=StepStatus.SKIPPED, due_at=None)
         RunAction.objects.create(run=run, action="cancel", user=_user(user))
-        runs_changed_on_commit([run.pk])
+        runs_changed.send(cancel_run, run_ids=[run.pk])
     return run
 
 
@@ -92,6 +92,6 @@ def run_again(run: Run, *, user: Any = None) -> Run:
                                  note=f"started run #{new_run.pk}")
         RunAction.objects.create(run=new_run, action="started_by_hand", user=_user(user),
                                  note=f"run again from run #{run.pk}")
-        runs_changed_on_commit([run.pk, new_run.pk])
+        runs_changed.send(run_again, run_ids=[run.pk, new_run.pk])
         _wake()
     return new_run

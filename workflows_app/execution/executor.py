@@ -48,9 +48,9 @@ from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.flow import StepError, StopRun, WaitUntil
 from workflows_app.execution.redaction import redact, redact_text, secret_values
+from workflows_app.execution.signals import runs_changed, runs_finished
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import event_values, hydrate
-from workflows_app.live.notify import runs_changed_on_commit
 from workflows_app.models import Run, RunStatus, StepRun, StepStatus
 
 logger = logging.getLogger("workflows_app.executor")
@@ -398,8 +398,10 @@ class BatchExecutor:
             _save_rows(rows)
             lost = self._finish_runs(finishing)
             lost |= self._renew_leases(continuing)
-            # Live updates of open run pages, after commit; never raises.
-            runs_changed_on_commit(state.run.pk for state in (*finishing, *continuing))
+            runs_changed.send(BatchExecutor, run_ids=[state.run.pk for state in
+                                                      (*finishing, *continuing)])
+            self._announce_finished([state for state in finishing
+                                     if state.run.pk not in lost])
         for state in (*finishing, *continuing):
             state.dirty.clear()
         for state in finishing:
@@ -413,6 +415,19 @@ class BatchExecutor:
                 if state.run.pk in lost:
                     state.result = stored.get(state.run.pk, RunStatus.CANCELLED)
                     state.run.status = state.result
+
+    @staticmethod
+    def _announce_finished(states: list[_State]) -> None:
+        """Send `runs_finished` for the runs of `states` that reached a final status."""
+        runs = []
+        for state in states:
+            if state.finish is None or state.finish.status not in FINAL_RUN_STATUSES:
+                continue
+            state.run.status = state.finish.status
+            state.run.error = state.finish.error[:MAX_ERROR_LENGTH]
+            runs.append(state.run)
+        if runs:
+            runs_finished.send(BatchExecutor, runs=runs)
 
     def _finish_runs(self, states: list[_State]) -> set[int]:
         if not states:

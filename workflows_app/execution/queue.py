@@ -31,7 +31,7 @@ from django.utils import timezone
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.dispatch import dispatch_pending
 from workflows_app.execution.executor import FRESH_RUN_ATTRIBUTE, BatchExecutor
-from workflows_app.execution.schedules import fire_due_schedules
+from workflows_app.execution.periodic import run_periodic_hooks
 from workflows_app.models import Event, EventStatus, Run, RunStatus
 
 logger = logging.getLogger("workflows_app.queue")
@@ -227,7 +227,7 @@ def work(max_seconds: float = 30.0) -> dict[str, object]:
     `WORKER_LINGER_SECONDS`, so steady traffic finds a worker awake and work
     falling due soon (a short retry back-off) is not left to the sweeper.
     """
-    fire_due_schedules(timezone.now())
+    run_periodic_hooks(timezone.now())
     owner = worker_id()
     report = WorkReport()
     batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))
@@ -270,7 +270,7 @@ def drain(*, max_seconds: float | None = None, wait_for_delays: bool = False,
     With `wait_for_delays`, also wait for parked runs to fall due (bounded by
     `max_seconds`). `progress(report)` is called after each batch.
     """
-    fire_due_schedules(timezone.now())
+    run_periodic_hooks(timezone.now())
     owner = worker_id()
     report = WorkReport()
     batch = max(1, int(workflow_settings.WORKER_BATCH_SIZE))

@@ -1,7 +1,8 @@
 """Announce changed runs to the open run history pages.
 
-`runs_changed_on_commit(ids)` is called inside the transaction that changed the
-runs (the executor's `_flush`, the run actions); once it commits, one message
+`runs_changed_on_commit(ids)` runs inside the transaction that changed the
+runs (as the receiver of `execution.signals.runs_changed`, which the executor
+and the run actions send); once it commits, one message
 `{"type": "runs.changed", "ids": [...]}` goes to the channel layer group
 `workflows.runs`, which every runs list and run page consumer has joined.
 
@@ -150,3 +151,16 @@ def _log_failure() -> None:
         _last_logged = now
         logger.warning("could not announce run changes to the channel layer; open run "
                        "pages will not update live", exc_info=True)
+
+
+def on_runs_changed(sender: object = None, *, run_ids: Iterable[int] = (),
+                    **kwargs: object) -> None:
+    """Receiver of `execution.signals.runs_changed`: announce after commit."""
+    runs_changed_on_commit(run_ids)
+
+
+def connect() -> None:
+    """Listen to the executor's and the run actions' `runs_changed` signal."""
+    from workflows_app.execution.signals import runs_changed
+
+    runs_changed.connect(on_runs_changed, dispatch_uid="workflows_live_runs_changed")
