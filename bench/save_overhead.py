@@ -56,7 +56,7 @@ def measure(saves: int, block: int = 100) -> tuple[list[float], list[float]]:
     from django.db import transaction
 
     from config.demo.models import Customer, Order
-    from workflows_app import signals
+    from workflows_app.triggers.model import source as signals
 
     customer = Customer.objects.create(name="Bench", email="bench@example.com")
     Order.objects.filter(number="OVH-1").delete()

@@ -293,11 +293,10 @@ class _Compiler:
                                    f"({ref}); it offers: {offered}")
         previous_path = None
         if operator.needs_previous:
-            previous_path = _previous_path(ref)
-            if previous_path is None or not self.schema.contains(previous_path):
+            previous_path = self.schema.previous_path(ref)
+            if previous_path is None:
                 return self.fail(path, f'"{op_name}" compares with the value before the change; '
-                                       f"it needs a record field of a model.updated trigger, "
-                                       f"and {ref} is not one")
+                                       f"{_fields_with_previous(self.schema, ref)}")
         value_type = operator.value_type(field_.type)
         has_value = "value" in data
         literal: Any = None
@@ -340,19 +339,20 @@ class _Compiler:
 
 def available_operators(schema: ScopeSchema, ref: str) -> dict[str, Operator]:
     """The operators a builder should offer for `ref`: those of its type, less the
-    `changed*` ones where the scope has no value from before the change."""
+    `changed*` ones where the scope keeps no value from before the change."""
     field_ = schema.lookup(ref)
-    previous_path = _previous_path(ref)
-    has_previous = previous_path is not None and schema.contains(previous_path)
+    has_previous = schema.previous_path(ref) is not None
     return {name: operator for name, operator in field_.type.operators().items()
             if has_previous or not operator.needs_previous}
 
 
-def _previous_path(ref: str) -> str | None:
-    head, _, rest = ref.partition(".")
-    if head != "record" or not rest:
-        return None
-    return f"previous.{rest}"
+def _fields_with_previous(schema: ScopeSchema, ref: str) -> str:
+    """Which fields have a value from before the change, in words."""
+    roots = sorted(schema.before_change)
+    if not roots:
+        return "this trigger keeps no values from before the change"
+    fields = " and ".join(f"{root}.*" for root in roots)
+    return f"only {fields} fields have one, and {ref} is not one"
 
 
 def evaluate_condition(data: object, schema: ScopeSchema, values: Mapping[str, Any], *,

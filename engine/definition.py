@@ -3,6 +3,12 @@
 `check_definition(data)` returns every `DefinitionError` (path + sentence);
 `validate_definition(data)` returns a `ValidatedDefinition` or raises
 `InvalidDefinition`. Arbitrary JSON never makes either raise anything else.
+
+The scope a definition's parts see is worked out here, once, for validation and
+for anything that shows it (builders, the API): `trigger_scope(raw)` for the
+trigger's references and `StepScopeChain` for `steps.<key>.<output>` of the
+steps before each step (`draft_step_outputs` reads a step that is still being
+edited).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.conditions import Condition
-from engine.errors import DefinitionError, InvalidDefinition, join_path
+from engine.errors import DefinitionError, EngineError, InvalidDefinition, join_path
 from engine.params import ParamValue, compile_param_value
 from engine.registry import Registry
 from engine.scope import ScopeField, ScopeSchema
@@ -25,6 +31,8 @@ from engine.types.object import ObjectType
 SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = {"schema_version", "name", "description", "trigger", "conditions", "steps"}
 STEP_KEYS = {"key", "type", "params", "when", "on_error", "retry", "label"}
+#: The root of earlier steps' outputs in a step's scope (`steps.confirm.record`).
+STEPS_ROOT = "steps"
 STEP_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ON_ERROR_CHOICES = ("stop", "continue")
 MAX_STEPS = 100
@@ -76,6 +84,106 @@ class ValidatedDefinition:
             if step.key == key:
                 return step
         raise KeyError(key)
+
+
+@dataclass
+class TriggerScope:
+    """What `trigger_scope` found: the trigger, its config and the scope it builds
+    (an empty scope and `errors` when it could not be worked out)."""
+
+    trigger_type: TriggerType | None
+    config: dict[str, Any]
+    scope: ScopeSchema
+    errors: list[DefinitionError]
+
+
+def trigger_scope(raw: object, *, triggers: Registry[type[TriggerType]] | None = None
+                  ) -> TriggerScope:
+    """The trigger of a definition (`{"type": ..., <config>}`), checked, and its scope.
+
+    Errors name their path (`trigger`, `trigger.type`, `trigger.<setting>`); the
+    trigger's `scope()` is only called on a config that passed `check_config`.
+    """
+    registry = triggers or trigger_registry
+    if raw is None:
+        return TriggerScope(None, {}, ScopeSchema(), [DefinitionError(
+            "trigger", 'a workflow needs a trigger, e.g. {"type": "manual"}')])
+    if not isinstance(raw, Mapping):
+        return TriggerScope(None, {}, ScopeSchema(), [DefinitionError(
+            "trigger", f"expected an object, not {describe_raw(raw)}")])
+    type_key = raw.get("type")
+    trigger_class = registry.find(type_key)
+    if trigger_class is None:
+        known = ", ".join(registry.keys()) or "none registered"
+        return TriggerScope(None, {}, ScopeSchema(), [DefinitionError(
+            "trigger.type", f"unknown trigger {describe_raw(type_key)} (known triggers: {known})")])
+    trigger_type = trigger_class()
+    config = {key: value for key, value in raw.items() if key != "type"}
+    errors = trigger_type.check_config(config, "trigger")
+    if errors:
+        return TriggerScope(trigger_type, config, ScopeSchema(), errors)
+    return TriggerScope(trigger_type, config, trigger_type.scope(config), [])
+
+
+class StepScopeChain:
+    """The scope each step sees: the trigger's scope plus `steps.<key>.<output>` of
+    the steps before it. Start from the trigger's scope, read `scope` for the next
+    step, then `add` that step's outputs::
+
+        chain = StepScopeChain(trigger_scope)
+        for step in steps:
+            check(step, chain.scope)
+            chain.add(step.key, outputs_of(step), label=step.label)
+    """
+
+    def __init__(self, base: ScopeSchema) -> None:
+        self.base = base
+        self.earlier = ObjectType((), type_name="Steps")
+
+    @property
+    def scope(self) -> ScopeSchema:
+        """The scope of the next step."""
+        return self.base.with_field(ScopeField(STEPS_ROOT, self.earlier, label="Earlier steps"))
+
+    def add(self, key: str, outputs: list[ScopeField], *, label: str = "") -> None:
+        """Make `steps.<key>.*` (the step's outputs) visible to the steps after it."""
+        self.earlier = self.earlier.with_field(ScopeField(
+            key, ObjectType(outputs, type_name=f"Outputs of {key}"), label=label or key))
+
+    def steps(self) -> Mapping[str, ScopeField]:
+        """The steps added so far, by key."""
+        return self.earlier.children()
+
+
+def draft_step_outputs(item: object, scope: ScopeSchema, index: int, *,
+                       steps: Registry[type[StepType]] | None = None) -> list[ScopeField]:
+    """The outputs of the step `item` at position `index` of a definition that may be
+    unfinished: params that do not compile are left out rather than reported, and a
+    step whose outputs cannot be worked out offers its declared ones. Never raises
+    for bad input (saving reports it)."""
+    if not isinstance(item, Mapping):
+        return []
+    step_class = (steps or step_registry).find(item.get("type"))
+    if step_class is None:
+        return []
+    raw_params = item.get("params")
+    raw_params = raw_params if isinstance(raw_params, Mapping) else {}
+    path = join_path(STEPS_ROOT, index)
+    params: dict[str, ParamValue] = {}
+    ignored: list[DefinitionError] = []
+    for param in step_class.params:
+        value = raw_params.get(param.name)
+        if value is None or value == "" or value == []:
+            continue
+        compiled = compile_param_value(value, param.type, scope,
+                                       join_path(join_path(path, "params"), param.name), ignored)
+        if compiled is not None:
+            params[param.name] = compiled
+    step_type = step_class()
+    try:
+        return list(step_type.output_fields(StepCheck(path, scope, params, raw_params)))
+    except (EngineError, LookupError, ValueError, TypeError, AttributeError):
+        return list(step_type.output_fields(None))
 
 
 def validate_definition(data: object, *, triggers: Registry[type[TriggerType]] | None = None,
@@ -146,26 +254,11 @@ class _Validator:
 
     def check_trigger(self, raw: object
                       ) -> tuple[TriggerType, dict[str, Any], ScopeSchema] | None:
-        if raw is None:
-            self.error("trigger", 'a workflow needs a trigger, e.g. {"type": "manual"}')
+        found = trigger_scope(raw, triggers=self.triggers)
+        if found.errors or found.trigger_type is None:
+            self.errors.extend(found.errors)
             return None
-        if not isinstance(raw, Mapping):
-            self.error("trigger", f"expected an object, not {describe_raw(raw)}")
-            return None
-        type_key = raw.get("type")
-        trigger_class = self.triggers.find(type_key)
-        if trigger_class is None:
-            known = ", ".join(self.triggers.keys()) or "none registered"
-            self.error("trigger.type", f"unknown trigger {describe_raw(type_key)} "
-                                       f"(known triggers: {known})")
-            return None
-        trigger_type = trigger_class()
-        config = {key: value for key, value in raw.items() if key != "type"}
-        errors = trigger_type.check_config(config, "trigger")
-        if errors:
-            self.errors.extend(errors)
-            return None
-        return trigger_type, config, trigger_type.scope(config)
+        return found.trigger_type, found.config, found.scope
 
     # -- conditions ------------------------------------------------------------
 
@@ -190,10 +283,10 @@ class _Validator:
         all_keys = [item.get("key") for item in raw if isinstance(item, Mapping)]
         seen: dict[str, int] = {}
         compiled: list[CompiledStep] = []
-        earlier = ObjectType((), type_name="Steps")
+        chain = StepScopeChain(base_scope)
         for index, item in enumerate(raw):
-            path = join_path("steps", index)
-            scope = base_scope.with_field(ScopeField("steps", earlier, label="Earlier steps"))
+            path = join_path(STEPS_ROOT, index)
+            scope = chain.scope
             later = [key for key in all_keys[index:] if isinstance(key, str)]
             step = self.check_step(item, index, path, scope, later, seen)
             if step is None:
@@ -201,9 +294,7 @@ class _Validator:
             compiled.append(step)
             check = StepCheck(path, scope, step.params, item.get("params") or {})
             step.output_fields = step.step_type.output_fields(check)
-            outputs = ObjectType(step.output_fields, type_name=f"Outputs of {step.key}")
-            earlier = earlier.with_field(ScopeField(step.key, outputs,
-                                                    label=step.label or step.key))
+            chain.add(step.key, step.output_fields, label=step.label or step.key)
         return compiled
 
     def check_step(self, item: object, index: int, path: str, scope: ScopeSchema,
@@ -314,7 +405,7 @@ def _later_step_hint(later_keys: list[str], own_key: str | None):  # type: ignor
 
     def hint(path: str) -> str | None:
         head, _, rest = path.partition(".")
-        if head != "steps" or not rest:
+        if head != STEPS_ROOT or not rest:
             return None
         step_key = rest.split(".", 1)[0]
         if step_key == own_key:

@@ -41,15 +41,34 @@ class PathError(EngineError):
 
 
 class ScopeSchema:
-    """The typed paths available to a workflow, rooted in an `ObjectType`."""
+    """The typed paths available to a workflow, rooted in an `ObjectType`.
 
-    def __init__(self, fields: Iterable[ScopeField] = ()) -> None:
+    `before_change` says which roots have a twin holding their values from before
+    the change that caused the event: `{"record": "previous"}` makes
+    `previous.status` the value of `record.status` before the save, which the
+    `changed*` operators compare with. A trigger declares it in its `scope()`;
+    nothing else in the engine knows any root by name.
+    """
+
+    def __init__(self, fields: Iterable[ScopeField] = (), *,
+                 before_change: Mapping[str, str] | None = None) -> None:
         self.root = ObjectType(fields, type_name="Scope")
+        self.before_change: dict[str, str] = dict(before_change or {})
 
     def with_field(self, new_field: ScopeField) -> ScopeSchema:
-        schema = ScopeSchema()
+        schema = ScopeSchema(before_change=self.before_change)
         schema.root = self.root.with_field(new_field)
         return schema
+
+    def previous_path(self, path: str) -> str | None:
+        """Where the value of `path` before the change lives (`record.status` ->
+        `previous.status`), or None when the scope keeps no earlier value for it."""
+        head, _, rest = path.partition(".")
+        twin = self.before_change.get(head)
+        if twin is None or not rest:
+            return None
+        previous = f"{twin}.{rest}"
+        return previous if self.contains(previous) else None
 
     def lookup(self, path: object) -> ScopeField:
         """Return the field at `path` or raise `PathError` naming the missing part."""

@@ -14,8 +14,9 @@ A step is one class in one file, registered in `step_registry`::
             ...
             return {"message_id": "..."}
 
-The builder, the API and validation read this metadata; nothing else needs
-editing to add a step.
+The builder, the API and validation read these declarations (the Django app's
+`workflows_app.metadata` turns them into the builder's and the API's metadata);
+nothing else needs editing to add a step.
 """
 
 from __future__ import annotations
@@ -66,20 +67,6 @@ class Param:
         except (ValueParseError, TypeError, ValueError, AttributeError):
             return self.default
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.display_label,
-            "type": self.type.spec,
-            "required": self.required,
-            "array": self.is_array,
-            "default": self.default_json(),
-            "help": self.help,
-            "secret": self.secret,
-            "template": self.type.is_template,
-            "input": self.type.input_spec(),
-        }
-
 
 @dataclass(frozen=True)
 class Output:
@@ -92,10 +79,6 @@ class Output:
 
     def as_field(self) -> ScopeField:
         return ScopeField(self.name, self.type, label=self.label, help=self.help)
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label or self.name, "type": self.type.spec,
-                "help": self.help}
 
 
 class StepRunContext(Protocol):
@@ -175,17 +158,6 @@ class StepType:
             if param.name == name:
                 return param
         return None
-
-    @classmethod
-    def describe(cls) -> dict[str, Any]:
-        return {
-            "key": cls.key,
-            "label": cls.label or cls.key,
-            "description": cls.description,
-            "group": cls.group,
-            "params": [param.describe() for param in cls.params],
-            "outputs": [output.describe() for output in cls.outputs],
-        }
 
 
 #: Every step class, by key ("email.send").

@@ -3,7 +3,12 @@
 A trigger is one class registered in `trigger_registry`. Its config lives beside
 `"type"` in the definition (`{"type": "model.created", "model": "demo.order"}`)
 and is described by `config_params`; `scope(config)` returns the typed
-references the workflow may use.
+references the workflow may use, and `target(config)` what the workflow listens
+to (a model, an event name), which events of the trigger name too.
+
+The engine knows nothing of how events happen: the Django app's
+`workflows_app.triggers.Trigger` adds recording events, their sources and the
+admin's extras on top of this class.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ class TriggerType:
     """Base class of every trigger.
 
     Extension points: `config_params` (declared config, checked generically),
-    `check_config(config, path)` for anything more, and `scope(config)`.
+    `check_config(config, path)` for anything more, `scope(config)` and
+    `target(config)`.
     """
 
     key: ClassVar[str] = ""
@@ -64,15 +70,17 @@ class TriggerType:
         """The typed references this trigger provides for `config`."""
         raise NotImplementedError
 
-    @classmethod
-    def describe(cls) -> dict[str, Any]:
-        return {
-            "key": cls.key,
-            "label": cls.label or cls.key,
-            "description": cls.description,
-            "group": cls.group,
-            "config": [param.describe() for param in cls.config_params],
-        }
+    def target(self, config: Mapping[str, Any]) -> str:
+        """What a workflow with this config listens to, e.g. the model label
+        `"demo.order"` or the event name `"payment.received"`; "" when events are
+        aimed at one workflow (webhook, schedule) or at every workflow of the kind.
+
+        Stored on the workflow (`trigger_target`) so that the workflows listening to
+        an event are found with one indexed query: an event recorded with
+        `target=X` is offered to the workflows whose target is X. Call it only on
+        a config that passed `check_config`.
+        """
+        return ""
 
 
 #: Every trigger class, by key ("model.created").

@@ -8,13 +8,13 @@ class WorkflowsAppConfig(AppConfig):
     """Wires the engine to Django; never touches the database in ``ready()``.
 
     - registers the system checks;
-    - imports the built-in triggers and steps, then ``workflow_triggers`` and
-      ``workflow_steps`` modules of every installed app (a project adds a step by
-      writing one such module);
+    - imports the built-in triggers (with the sources of their events, e.g. the
+      thin model signal receivers) and steps, then ``workflow_triggers`` and
+      ``workflow_steps`` modules of every installed app (a project adds a step or
+      a trigger by writing one such module);
     - answers the engine's ``Record[...]`` questions from registered models;
-    - connects the thin model signal receivers that record events, and the
-      django-q2 hook that sweeps for left-over work when a worker starts, and the
-      live-updates receiver of the executor's `runs_changed` signal.
+    - connects the django-q2 hook that sweeps for left-over work when a worker
+      starts, and the live-updates receiver of the executor's `runs_changed` signal.
     """
 
     name = "workflows_app"
@@ -23,16 +23,15 @@ class WorkflowsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from workflows_app import checks, steps, triggers  # noqa: F401  (registration)
+        from workflows_app import checks, steps  # noqa: F401  (registration)
         from workflows_app.records import install_record_provider
+        from workflows_app.triggers import builtin  # noqa: F401  (registration)
 
         install_record_provider()
         autodiscover_modules("workflow_triggers", "workflow_steps")
 
-        from workflows_app import signals
         from workflows_app.execution import worker_hooks
         from workflows_app.live import notify
 
-        signals.connect()
         worker_hooks.connect()
         notify.connect()

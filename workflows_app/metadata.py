@@ -1,12 +1,18 @@
 """Builder metadata, read from the engine's registries: the one source for the admin
 builder and the REST API (`api/metadata/...`).
 
-Nothing here knows a particular trigger, step or type: triggers and steps
-describe themselves (`describe()`), their params carry typed `ValueType`s whose
-`input_spec()` says which input to show, `Param.extra["widget"]` may ask for a
-richer widget (`cron`, `inputs`, `record_fields`, ...), and operators are read
-from each type (`available_operators` for the ones a path really offers). A
-step, trigger or type registered by a project appears here without any edit.
+This is the one metadata layer: the engine only declares (a step's or trigger's
+`key`, `label`, `description`, `group`, typed params and outputs; a type's
+`input_spec()`), and everything shown to a builder or an API client is built
+here from those declarations. Nothing here knows a particular trigger, step or
+type: params carry typed `ValueType`s whose `input_spec()` says which input to
+show, `Param.extra["widget"]` may ask for a richer widget (`cron`, `inputs`,
+`record_fields`, ...), and operators are read from each type
+(`available_operators` for the ones a path really offers). The scope of a
+definition is worked out by the engine (`engine.definition.trigger_scope`,
+`StepScopeChain`, `draft_step_outputs`), the same code that validates it, so
+the builder and save-time validation cannot drift. A step, trigger or type
+registered by a project appears here without any edit.
 
 - Catalogues: `triggers_catalogue()` / `steps_catalogue()` (grouped, for the
   builder's pickers), `trigger_list()` / `step_list()` / `type_list()` (flat, for
@@ -48,13 +54,15 @@ from engine import (
     type_registry,
 )
 from engine.conditions import available_operators
-from engine.errors import EngineError, ValueParseError, join_path
+from engine.definition import STEPS_ROOT, StepScopeChain, draft_step_outputs
+from engine.definition import trigger_scope as engine_trigger_scope
+from engine.errors import EngineError, ValueParseError
 from engine.operators.base import Operator
-from engine.params import ParamValue, compile_param_value
 from engine.scope import PathError
-from engine.steps import StepCheck
+from engine.steps import Output
 from engine.types import JSON, ArrayType, ObjectType, Record, ValueType, parse_type_spec
 from workflows_app.records import registrations
+from workflows_app.triggers.lookup import trigger_label
 
 #: The version of the shape of everything this module returns.
 METADATA_VERSION = 1
@@ -118,15 +126,33 @@ def type_entry(value_type: ValueType) -> dict[str, Any]:
 
 
 def param_metadata(param: Param) -> dict[str, Any]:
-    """`Param.describe()` plus the full value type and the widget override from `extra`."""
-    data = param.describe()
+    """A step param or trigger setting: its type and input, with the widget override
+    of `extra` applied."""
     extra = {key: value for key, value in param.extra.items() if _is_plain(value)}
-    data["extra"] = extra
-    data["value_type"] = type_description(param.type)
+    data: dict[str, Any] = {
+        "name": param.name,
+        "label": param.display_label,
+        "type": param.type.spec,
+        "required": param.required,
+        "array": param.is_array,
+        "default": param.default_json(),
+        "help": param.help,
+        "secret": param.secret,
+        "template": param.type.is_template,
+        "input": param.type.input_spec(),
+        "extra": extra,
+        "value_type": type_description(param.type),
+    }
     if isinstance(extra.get("widget"), str):
         data["input"] = {**data["input"], "widget": extra["widget"]}
         data["value_type"]["input"] = {**data["value_type"]["input"], "widget": extra["widget"]}
     return data
+
+
+def output_metadata(output: Output) -> dict[str, Any]:
+    """A step output, referenced later as `steps.<key>.<name>`."""
+    return {"name": output.name, "label": output.label or output.name,
+            "type": output.type.spec, "help": output.help}
 
 
 def _is_plain(value: Any) -> bool:
@@ -141,15 +167,27 @@ def _grouped(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def step_metadata(step_class: type[StepType]) -> dict[str, Any]:
-    data = step_class.describe()
-    data["params"] = [param_metadata(param) for param in step_class.params]
-    return data
+    """One step type: what it is called, where the catalogue shows it, its params
+    and outputs."""
+    return {
+        "key": step_class.key,
+        "label": step_class.label or step_class.key,
+        "description": step_class.description,
+        "group": step_class.group,
+        "params": [param_metadata(param) for param in step_class.params],
+        "outputs": [output_metadata(output) for output in step_class.outputs],
+    }
 
 
 def trigger_metadata(trigger_class: type[TriggerType]) -> dict[str, Any]:
-    data = trigger_class.describe()
-    data["config"] = [param_metadata(param) for param in trigger_class.config_params]
-    return data
+    """One trigger type: what it is called, where the picker shows it, its settings."""
+    return {
+        "key": trigger_class.key,
+        "label": trigger_label(trigger_class.key),
+        "description": trigger_class.description,
+        "group": trigger_class.group,
+        "config": [param_metadata(param) for param in trigger_class.config_params],
+    }
 
 
 def step_list() -> list[dict[str, Any]]:
@@ -260,48 +298,21 @@ def builder_metadata(*, urls: Mapping[str, str], readonly: bool, scope: Mapping[
 
 
 def trigger_scope(raw: object) -> tuple[ScopeSchema, list[DefinitionError]]:
-    """The scope of the trigger in `raw`, or an empty scope and why."""
-    if not isinstance(raw, Mapping):
-        return ScopeSchema(), []
-    trigger_class = trigger_registry.find(raw.get("type"))
-    if trigger_class is None:
-        return ScopeSchema(), []
-    trigger = trigger_class()
-    config = {key: value for key, value in raw.items() if key != "type"}
-    errors = trigger.check_config(config, "trigger")
-    if errors:
-        return ScopeSchema(), errors
+    """The scope of the trigger in `raw`, or an empty scope and why (nothing is said
+    about a missing or unknown trigger: the builder asks to choose one)."""
     try:
-        return trigger.scope(config), []
+        found = engine_trigger_scope(raw)
     except (EngineError, LookupError, ValueError, TypeError) as exc:
         return ScopeSchema(), [DefinitionError("trigger", str(exc))]
+    if found.trigger_type is None:
+        return ScopeSchema(), []
+    return found.scope, found.errors
 
 
 def step_output_fields(item: object, scope: ScopeSchema, index: int) -> list[ScopeField]:
-    """The outputs of the step `item` at position `index` (params checked leniently)."""
-    if not isinstance(item, Mapping):
-        return []
-    step_class = step_registry.find(item.get("type"))
-    if step_class is None:
-        return []
-    raw_params = item.get("params")
-    raw_params = raw_params if isinstance(raw_params, Mapping) else {}
-    path = join_path("steps", index)
-    params: dict[str, ParamValue] = {}
-    ignored: list[DefinitionError] = []
-    for param in step_class.params:
-        value = raw_params.get(param.name)
-        if value is None or value == "" or value == []:
-            continue
-        compiled = compile_param_value(value, param.type, scope,
-                                       join_path(join_path(path, "params"), param.name), ignored)
-        if compiled is not None:
-            params[param.name] = compiled
-    step_type = step_class()
-    try:
-        return list(step_type.output_fields(StepCheck(path, scope, params, raw_params)))
-    except (EngineError, LookupError, ValueError, TypeError, AttributeError):
-        return list(step_type.output_fields(None))
+    """The outputs of the step `item` at position `index` (params checked leniently;
+    see `engine.definition.draft_step_outputs`)."""
+    return draft_step_outputs(item, scope, index)
 
 
 def collect_refs(node: Any) -> Iterator[str]:
@@ -381,11 +392,10 @@ def scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH,
 
     steps_raw = data.get("steps")
     steps_raw = steps_raw if isinstance(steps_raw, list) else []
-    earlier = ObjectType((), type_name="Steps")
+    chain = StepScopeChain(base)
     producers: dict[str, tuple[int, str]] = {}
     for index, item in enumerate(steps_raw):
-        scope = base.with_field(ScopeField("steps", earlier, label="Earlier steps"))
-        outputs = step_output_fields(item, scope, index)
+        outputs = step_output_fields(item, chain.scope, index)
         key = item.get("key") if isinstance(item, Mapping) else None
         if not isinstance(key, str) or not key or key in producers:
             continue
@@ -393,12 +403,11 @@ def scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH,
         label = str(item.get("label") or (step_class.label if step_class else "") or key)
         group = f"Step {index + 1}: {label}"
         producers[key] = (index, group)
-        earlier = earlier.with_field(ScopeField(
-            key, ObjectType(outputs, type_name=f"Outputs of {key}"), label=group))
-    final = base.with_field(ScopeField("steps", earlier, label="Earlier steps"))
-    for key, step_field in earlier.children().items():
+        chain.add(key, outputs, label=group)
+    final = chain.scope
+    for key, step_field in chain.steps().items():
         index, group = producers[key]
-        report.walk(f"steps.{key}", step_field.type, [], group, index, final, 1,
+        report.walk(f"{STEPS_ROOT}.{key}", step_field.type, [], group, index, final, 1,
                     STEP_OUTPUT_DEPTH + 1)
 
     for ref in collect_refs(data):
@@ -437,7 +446,7 @@ def _add_known_path(report: _ScopeReport, schema: ScopeSchema, ref: str,
             labels.append(segments[depth - 1])
     step = None
     group = labels[0]
-    if segments[0] == "steps" and len(segments) > 1 and segments[1] in producers:
+    if segments[0] == STEPS_ROOT and len(segments) > 1 and segments[1] in producers:
         step, group = producers[segments[1]]
         labels = labels[2:]
     report.add(ref, field, labels=labels, group=group, step=step, schema=schema)

@@ -1,4 +1,5 @@
-"""Searching runs and events by their trigger data — shared by the admin and the API.
+"""Searching runs and events by their trigger data — the one search of the admin's
+runs and events lists, "why didn't it run?" and the API (`search_trigger_data`).
 
 `Event.search_text` holds the event's summary, every value of its data and the
 text of the records it points to, lower-cased, written by the worker when it
@@ -10,8 +11,12 @@ PostgreSQL the trigram index `event_search_trgm_idx` (migration 0005) answers it
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
+
+from workflows_app.models import Event
 
 
 def search_words(search_term: str) -> list[str]:
@@ -42,3 +47,20 @@ def trigger_data_search(words: list[str], *, prefix: str = "") -> tuple[Q, list[
             continue
         query &= Q(**{f"{prefix}search_text__contains": word.lower()})
     return query, ids
+
+
+def search_trigger_data(queryset: QuerySet[Any], search: str) -> QuerySet[Any]:
+    """Runs or events whose trigger data contains every word of `search`; a word
+    `#123` names the run's (or event's) id.
+
+    Runs filter on a subquery of the matching events, which PostgreSQL's trigram
+    index on `search_text` answers.
+    """
+    query, ids = trigger_data_search(search_words(search))
+    for pk in ids:
+        queryset = queryset.filter(pk=pk)
+    if not query:
+        return queryset
+    if queryset.model is Event:
+        return queryset.filter(query)
+    return queryset.filter(event_id__in=Event.objects.filter(query).values("pk"))

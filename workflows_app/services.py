@@ -16,6 +16,7 @@ from django.db.models import Max
 from engine import DefinitionError, InvalidDefinition, ValidatedDefinition, validate_definition
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.models.workflow import definition_checksum
+from workflows_app.triggers.lookup import get_trigger
 
 
 @dataclass
@@ -31,18 +32,22 @@ class SaveResult:
 
 
 def trigger_target(definition: dict[str, Any]) -> str:
-    """The model or event a trigger listens to, for indexed dispatch."""
-    trigger = definition.get("trigger") or {}
-    for key in ("model", "event"):
-        if isinstance(trigger.get(key), str):
-            return str(trigger[key]).lower() if key == "model" else str(trigger[key])
-    return ""
+    """What the trigger of a valid definition listens to (its `target(config)`: a
+    model, an event name, or ""), stored on the workflow for indexed dispatch."""
+    trigger = dict(definition.get("trigger") or {})
+    trigger_type = get_trigger(trigger.pop("type", None))
+    return trigger_type.target(trigger) if trigger_type is not None else ""
 
 
 def check(definition: Any) -> ValidatedDefinition:
-    """Validate a definition with the registered triggers and steps (raises
-    `InvalidDefinition`)."""
-    return validate_definition(definition)
+    """Validate a definition with the registered triggers and steps, and check its
+    trigger against the database as it is now (raises `InvalidDefinition`)."""
+    validated = validate_definition(definition)
+    check_saved = getattr(validated.trigger_type, "check_saved", None)
+    errors = check_saved(validated.trigger_config, "trigger") if check_saved else []
+    if errors:
+        raise InvalidDefinition(errors)
+    return validated
 
 
 def save_definition(definition: Any, *, workflow: Workflow | None = None, user: Any = None,

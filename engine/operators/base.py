@@ -39,7 +39,8 @@ class Operator:
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    #: The value before the change is needed (only on `model.updated` record fields).
+    #: The value before the change is needed (only fields whose scope keeps one,
+    #: see `ScopeSchema.before_change`).
     needs_previous: ClassVar[bool] = False
     unset_result: ClassVar[bool] = False
     #: Whether an unset subject still reaches `test` (presence and change tests).
@@ -58,19 +59,6 @@ class Operator:
     def test(self, subject_type: ValueType, subject: Any, value: Any,
              context: EvalContext) -> bool:
         raise NotImplementedError
-
-    def describe(self, subject: ValueType) -> dict[str, Any]:
-        value_type = self.value_type(subject)
-        return {
-            "name": self.name,
-            "label": self.label,
-            "description": self.description,
-            "needs_previous": self.needs_previous,
-            "value": None if value_type is None else {
-                "type": value_type.spec,
-                "input": value_type.input_spec(),
-            },
-        }
 
     def __repr__(self) -> str:
         return f"<Operator {self.name}>"

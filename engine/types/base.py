@@ -188,17 +188,6 @@ class ValueType:
             ]
         return spec
 
-    def describe(self) -> dict[str, Any]:
-        """Metadata for builders and the API."""
-        return {
-            "type": self.spec,
-            "name": self.name,
-            "label": self.label,
-            "description": self.description,
-            "input": self.input_spec(),
-            "operators": [op.describe(self) for op in self.operators().values()],
-        }
-
     # -- dunder ----------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:

@@ -101,6 +101,7 @@ class _ModelTrigger(TriggerType):
             fields.append(ScopeField("previous", ObjectType(
                 list(record.children().values()), type_name=f"Previous {record.spec}"),
                 "Before the change"))
+            return ScopeSchema(fields, before_change={"record": "previous"})
         return ScopeSchema(fields)
 
 

@@ -231,10 +231,11 @@ def test_every_error_is_reported_at_once(world, example):
         "conditions.all[0]", "steps[1].params.to[0]", "steps[0].key"}
 
 
-def test_changed_operators_need_model_updated(world, example):
+def test_changed_operators_need_a_scope_with_values_before_the_change(world, example):
     example["conditions"] = {"ref": "record.status", "op": "changed_to", "value": "submitted"}
     [message] = errors_for(world, example)
-    assert "model.updated" in message
+    assert message == ('conditions: "changed_to" compares with the value before the change; '
+                       "this trigger keeps no values from before the change")
     example["trigger"]["type"] = "model.updated"
     validated = world.validate(example)
     assert validated.condition.evaluate({"record": {"status": "submitted"},

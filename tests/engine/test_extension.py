@@ -127,9 +127,8 @@ def test_new_step_in_one_file(plugin_package, world, example):
                   for name, value in step.params.items()}
         assert step.step_type.run(inputs, None) == {"message_id": "sms-+442071838750"}
         assert "test_sms.send" in step_registry
-        described = module.SendSms.describe()
-        assert [param["name"] for param in described["params"]] == ["to", "body"]
-        assert described["params"][0]["input"]["widget"] == "tel"
+        assert [param.name for param in module.SendSms.params] == ["to", "body"]
+        assert module.SendSms.params[0].type.input_spec()["widget"] == "tel"
     finally:
         step_registry.unregister("test_sms.send")
 

@@ -565,7 +565,7 @@ def change_condition(value_type: ValueType, op: str, value: Any = ABSENT) -> Con
     schema = ScopeSchema([
         ScopeField("record", ObjectType([ScopeField("x", value_type)], type_name="Order")),
         ScopeField("previous", ObjectType([ScopeField("x", value_type)], type_name="Before")),
-    ])
+    ], before_change={"record": "previous"})
     data: dict[str, Any] = {"ref": "record.x", "op": op}
     if value is not ABSENT:
         data["value"] = value
@@ -647,13 +647,26 @@ def test_changed_compares_like_eq():
     assert changes(Email(), "changed_to", "ops@example.com", "", "OPS@example.com")
 
 
-def test_change_operators_need_a_record_field_with_a_previous_value():
+def test_change_operators_need_a_field_with_a_previous_value():
     message = compile_error(STATUS, "changed")
-    assert message == ('conditions: "changed" compares with the value before the change; it '
-                       "needs a record field of a model.updated trigger, and x is not one")
-    schema = ScopeSchema([ScopeField("record", ObjectType([ScopeField("x", STATUS)]))])
-    with pytest.raises(InvalidDefinition, match=r"and record\.x is not one"):
-        Condition.compile({"ref": "record.x", "op": "changed_to", "value": "paid"}, schema)
+    assert message == ('conditions: "changed" compares with the value before the change; '
+                       "this trigger keeps no values from before the change")
+    # A root called "previous" means nothing by itself: the trigger declares the pair.
+    undeclared = ScopeSchema([
+        ScopeField("record", ObjectType([ScopeField("x", STATUS)])),
+        ScopeField("previous", ObjectType([ScopeField("x", STATUS)]))])
+    with pytest.raises(InvalidDefinition, match="keeps no values from before the change"):
+        Condition.compile({"ref": "record.x", "op": "changed_to", "value": "paid"}, undeclared)
+    declared = ScopeSchema([
+        ScopeField("item", ObjectType([ScopeField("x", STATUS)])),
+        ScopeField("earlier", ObjectType([ScopeField("x", STATUS)])),
+        ScopeField("other", ObjectType([ScopeField("x", STATUS)]))],
+        before_change={"item": "earlier"})
+    assert Condition.compile({"ref": "item.x", "op": "changed_to", "value": "paid"}, declared
+                             ).evaluate({"item": {"x": "paid"}, "earlier": {"x": "new"}})
+    with pytest.raises(InvalidDefinition, match=r"only item\.\* fields have one, and other\.x "
+                                                "is not one"):
+        Condition.compile({"ref": "other.x", "op": "changed"}, declared)
 
 
 def test_changed_takes_no_value_and_changed_to_needs_one():

@@ -13,12 +13,18 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from workflows_app.execution import schedules
-from workflows_app.execution.schedules import fire_due_schedules, latest_slot
 from workflows_app.models import Event, Run, RunStatus, ScheduleState, Workflow
 from workflows_app.services import save_definition, set_active
+from workflows_app.triggers.schedule import firing as schedules
+from workflows_app.triggers.schedule.firing import FiredSlot, latest_slot
+from workflows_app.triggers.schedule.trigger import Schedule
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def fire_due_schedules(now: datetime) -> list[FiredSlot]:
+    """The schedule trigger's periodic check, as a worker loop runs it at `now`."""
+    return schedules.fire_due_schedules(Schedule(), now)
 
 
 def schedule_workflow(cron: str = "0 9 * * *", tz: str | None = "Europe/London", *,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from engine import check_definition, trigger_registry
-from workflows_app.triggers.schedule import describe_cron
+from workflows_app.metadata import trigger_metadata
+from workflows_app.triggers.schedule.trigger import describe_cron
 
 
 def definition(trigger, conditions=None):
@@ -76,5 +77,5 @@ def test_webhook_scope_allows_any_payload_path():
 
 @pytest.mark.parametrize("key", ["model.created", "manual", "schedule", "webhook", "event"])
 def test_every_trigger_describes_itself(key):
-    described = trigger_registry.get(key).describe()
+    described = trigger_metadata(trigger_registry.get(key))
     assert described["key"] == key and described["label"] and described["description"]

@@ -21,7 +21,8 @@ from workflows_app.services import (
     save_definition,
     set_webhook_secret,
 )
-from workflows_app.views.webhook import webhook_view
+from workflows_app.triggers.webhook.trigger import Webhook as WebhookTrigger
+from workflows_app.triggers.webhook.view import webhook_view
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +177,7 @@ def test_the_read_is_capped_even_when_content_length_is_absent(workflow, setting
     request = RequestFactory().post(url(workflow), data=b"{}", content_type="application/json")
     request.META.pop("CONTENT_LENGTH", None)
     request._stream = io.BytesIO(body)
-    response = webhook_view(request, workflow.webhook_token)
+    response = webhook_view(request, workflow.webhook_token, trigger=WebhookTrigger())
     assert response.status_code == 413
     assert WebhookDelivery.objects.get().reason == "body is larger than the limit of 100 bytes"
 

@@ -1,6 +1,6 @@
 """The builder: the add and change page of a workflow.
 
-The page holds the definition (DESIGN.md section 3) as JSON in one hidden
+The page holds the definition (docs/definition-format.md) as JSON in one hidden
 field, `definition`; a small script renders the editor from it and from the
 engine metadata embedded in the page, and writes the field back on every
 change. On POST the whole definition goes through `services.save_definition`:
@@ -19,13 +19,14 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import DefinitionError, InvalidDefinition
 from workflows_app.metadata import builder_metadata, scope_metadata
 from workflows_app.models import Workflow
 from workflows_app.services import save_definition
+from workflows_app.triggers.base import AdminAction, AdminDetail, trigger_admins
 
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
@@ -152,16 +153,16 @@ class BuilderPage:
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
         }
 
-    def webhook_url(self, readonly: bool) -> str:
-        """The secret address of a webhook workflow, for those who may edit it."""
+    def trigger_extras(self, readonly: bool) -> tuple[list[AdminAction], list[AdminDetail]]:
+        """What the workflow's trigger adds to the page (its `TriggerAdmin`: "Run now",
+        a webhook's address...), for those who may change the workflow."""
         workflow = self.workflow
-        if workflow is None or readonly or workflow.trigger_type != "webhook":
-            return ""
-        try:
-            path = reverse("workflows_app:webhook", args=[workflow.webhook_token])
-        except NoReverseMatch:
-            return ""
-        return self.request.build_absolute_uri(path)
+        admin_class = trigger_admins.find(workflow.trigger_type) if workflow else None
+        if workflow is None or readonly or admin_class is None:
+            return [], []
+        trigger_admin = admin_class()
+        return (trigger_admin.actions(workflow, self.request, self.model_admin),
+                trigger_admin.details(workflow, self.request, self.model_admin))
 
     def render(self, definition: Any, errors: list[DefinitionError], *,
                change_note: str = "") -> HttpResponse:
@@ -169,6 +170,7 @@ class BuilderPage:
         admin = self.model_admin
         readonly = not self.can_edit()
         error_dicts = [error.as_dict() for error in errors]
+        trigger_actions, trigger_details = self.trigger_extras(readonly)
         metadata = builder_metadata(urls=self.urls(), readonly=readonly,
                                     scope=scope_metadata(definition), errors=error_dicts)
         workflow = self.workflow
@@ -206,6 +208,7 @@ class BuilderPage:
             "has_delete_permission": (not self.adding
                                       and admin.has_delete_permission(request, workflow)),
             "trigger_label": admin.trigger_display(workflow) if workflow else "",
-            "webhook_url": self.webhook_url(readonly),
+            "trigger_actions": trigger_actions,
+            "trigger_details": trigger_details,
         }
         return TemplateResponse(request, self.template_name, context)

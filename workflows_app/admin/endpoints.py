@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from workflows_app.metadata import scope_metadata
-from workflows_app.triggers.schedule import cron_problem, describe_cron
+from workflows_app.triggers.schedule.trigger import cron_problem, describe_cron
 
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin

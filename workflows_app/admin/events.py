@@ -21,10 +21,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from workflows_app.admin import run_display, why
+from workflows_app.admin.filters import TriggerFilter
 from workflows_app.admin.run_display import DateRangeFilter, event_summary, status_badge
-from workflows_app.admin.runs import HistoryAdminMixin, TriggerTypeFilter, why_link
+from workflows_app.admin.runs import HistoryAdminMixin, why_link
 from workflows_app.models import Event, Run, Workflow, WorkflowEvaluation
 from workflows_app.templatetags.workflows_history import when
+from workflows_app.triggers.lookup import trigger_label
 
 
 class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
@@ -33,7 +35,7 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["event_display", "status_display", "trigger_display", "record_display",
                     "occurred_display"]
     list_display_links = ["event_display"]
-    list_filter = ["status", TriggerTypeFilter, ("occurred_at", DateRangeFilter)]
+    list_filter = ["status", TriggerFilter, ("occurred_at", DateRangeFilter)]
     search_fields = ["search_text"]  # shows the box; see get_search_results
     search_help_text = _("Searches the event data: an order number, a customer's e-mail, "
                          "a name… Every word must match. “#55” finds event 55.")
@@ -57,7 +59,7 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("trigger"))
     def trigger_display(self, event: Event) -> str:
-        label = run_display.trigger_label(event.trigger_type)
+        label = trigger_label(event.trigger_type)
         return f"{label} · {event.target}" if event.target else label
 
     @admin.display(description=_("occurred"), ordering="occurred_at")
@@ -116,7 +118,7 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
             "has_view_permission": True,
             "event": event,
             "status_badge": status_badge(event.status, event.get_status_display()),
-            "trigger_label": run_display.trigger_label(event.trigger_type),
+            "trigger_label": trigger_label(event.trigger_type),
             "payload_json": run_display.pretty_json(event.payload),
             "evaluations": why.evaluation_items(event),
             "not_considered": why.not_considered(event),

@@ -1,5 +1,5 @@
 """How the run history pages show things: status badges, durations, JSON, the
-condition explanation tree, trigger labels and the date-range list filter.
+condition explanation tree and the date-range list filter.
 
 Shared by `runs`, `events` and `why`; no views here.
 """
@@ -20,9 +20,8 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from engine import trigger_registry
-from workflows_app import search
 from workflows_app.models import Event, EventStatus, RunStatus, StepStatus, WorkflowEvaluation
+from workflows_app.triggers.lookup import trigger_label
 
 #: Status -> CSS modifier. Every status also shows its name: colour is never the
 #: only signal.
@@ -87,12 +86,6 @@ def human_duration(value: timedelta | int | float | None, *, milliseconds: bool 
 def pretty_json(value: Any) -> str:
     """Indented JSON for a <pre> (escaped by the template)."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-
-
-def trigger_label(trigger_type: str) -> str:
-    """The trigger's label as the builder shows it ("A record is updated")."""
-    trigger_class = trigger_registry.find(trigger_type)
-    return (trigger_class.label or trigger_type) if trigger_class else trigger_type
 
 
 def event_summary(event: Event) -> str:
@@ -167,12 +160,6 @@ def _first_failure(node: ExplainedNode) -> ExplainedNode | None:
         if not child.matched:
             return _first_failure(child)
     return node
-
-
-# -- searching the trigger data: `workflows_app.search` ----------------------------------
-
-search_words = search.search_words
-trigger_data_search = search.trigger_data_search
 
 
 # -- the date-range filter ------------------------------------------------------------------

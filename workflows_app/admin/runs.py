@@ -7,7 +7,7 @@
   added or edited by hand and deleted only by `workflows_prune`.
 - Every action calls `workflows_app.run_actions`, which records who did it, when.
 - The list searches the trigger data (`Event.search_text`, see
-  `run_display.trigger_data_search`), which the trigram index of migration 0005
+  `workflows_app.search`), which the trigram index of migration 0005
   serves on PostgreSQL; it shows no full count (`show_full_result_count`).
 - Both pages update themselves over a WebSocket (`workflows_app.live`): the page
   re-fetches its own HTML (the list) or the `live/` fragment (a run) when told.
@@ -37,12 +37,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from workflows_app.admin import run_display
+from workflows_app.admin.filters import TriggerFilter
 from workflows_app.admin.run_display import (
     DateRangeFilter,
     event_summary,
     human_duration,
     status_badge,
-    trigger_label,
 )
 from workflows_app.live import markers
 from workflows_app.models import (
@@ -57,7 +57,9 @@ from workflows_app.models import (
     WorkflowEvaluation,
 )
 from workflows_app.run_actions import RunActionError, cancel_run, retry_run, run_again
+from workflows_app.search import search_trigger_data
 from workflows_app.templatetags.workflows_history import when
+from workflows_app.triggers.lookup import trigger_label
 
 #: action name in URLs -> (function, past tense for messages)
 RUN_ACTIONS: dict[str, tuple[Callable[..., Run], str]] = {
@@ -71,25 +73,6 @@ ACTION_LABELS = {
     "run_again": _("started again"),
     "started_by_hand": _("started by hand"),
 }
-
-
-class TriggerTypeFilter(admin.SimpleListFilter):
-    """The trigger of the run's event, labelled as the builder labels triggers."""
-
-    title = _("trigger")
-    parameter_name = "trigger"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        from engine import trigger_registry
-
-        return [(key, trigger_class.label or key)
-                for key, trigger_class in trigger_registry.items()]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value():
-            field = "trigger_type" if queryset.model is Event else "event__trigger_type"
-            return queryset.filter(**{field: self.value()})
-        return queryset
 
 
 class HistoryAdminMixin:
@@ -108,19 +91,7 @@ class HistoryAdminMixin:
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any],
                            search_term: str) -> tuple[QuerySet[Any], bool]:
         """Every word must be in the trigger data; `#123` names an id."""
-        words = run_display.search_words(search_term)
-        if not words:
-            return queryset, False
-        is_event = queryset.model is Event
-        query, ids = run_display.trigger_data_search(words)
-        if query:
-            if is_event:
-                queryset = queryset.filter(query)
-            else:
-                queryset = queryset.filter(event_id__in=Event.objects.filter(query).values("pk"))
-        for pk in ids:
-            queryset = queryset.filter(pk=pk)
-        return queryset, False
+        return search_trigger_data(queryset, search_term), False
 
     def url_name(self, suffix: str) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
@@ -140,7 +111,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["run_number", "status_display", "workflow_display", "version_display",
                     "trigger_display", "started_display", "duration_display"]
     list_display_links = ["run_number"]
-    list_filter = ["status", "workflow", TriggerTypeFilter, ("created_at", DateRangeFilter)]
+    list_filter = ["status", "workflow", TriggerFilter, ("created_at", DateRangeFilter)]
     search_fields = ["event__search_text"]  # shows the box; see get_search_results
     search_help_text = _("Searches the trigger data: an order number, a customer's e-mail, "
                          "a name… Every word must match. “#812” finds run 812.")

@@ -3,9 +3,9 @@ e-mail) or one event, every workflow that was considered for each matching event
 newest first, with its outcome and the first condition that failed, in plain words.
 
 Answers come from the `WorkflowEvaluation` rows dispatch writes for every workflow
-it considers (DESIGN.md section 5.8); workflows listening to the same trigger that
-did not consider an event are named too, with the likely reason (inactive,
-created later).
+it considers; workflows listening to the event that it did not consider (the same
+`candidate_workflows` dispatch asks, inactive ones included) are named too, with
+the likely reason (inactive, created later).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,9 @@ from workflows_app.admin import run_display
 from workflows_app.admin.run_display import event_summary, status_badge
 from workflows_app.models import Event, EventStatus, Run, Workflow, WorkflowEvaluation
 from workflows_app.records import trigger_model_choices
+from workflows_app.search import search_trigger_data
+from workflows_app.triggers.candidates import candidate_workflows, listening_query
+from workflows_app.triggers.lookup import trigger_label
 
 if TYPE_CHECKING:
     from workflows_app.admin.events import EventAdmin
@@ -86,14 +89,6 @@ def evaluation_items(event: Event) -> list[EvaluationItem]:
             for evaluation in evaluations]
 
 
-def listening_workflows(event: Event) -> QuerySet[Workflow]:
-    """Workflows whose current trigger is the event's trigger."""
-    query = Workflow.objects.filter(trigger_type=event.trigger_type)
-    if event.workflow_id is not None:
-        return query.filter(pk=event.workflow_id)
-    return query.filter(trigger_target=event.target)
-
-
 def not_considered(event: Event, cache: dict[Any, list[Workflow]] | None = None
                    ) -> list[tuple[Workflow, str]]:
     """Workflows listening to this trigger that left no evaluation, and why not."""
@@ -101,11 +96,12 @@ def not_considered(event: Event, cache: dict[Any, list[Workflow]] | None = None
         return []
     key = (event.trigger_type, event.target, event.workflow_id)
     if cache is not None and key in cache:
-        workflows = cache[key]
+        listening = cache[key]
     else:
-        workflows = list(listening_workflows(event).order_by("name"))
+        listening = list(listening_query(event, active_only=False).order_by("name"))
         if cache is not None:
-            cache[key] = workflows
+            cache[key] = listening
+    workflows = candidate_workflows(event, active_only=False, listening=listening)
     evaluations = getattr(event, "prefetched_evaluations", None)
     considered = ({item.workflow_id for item in evaluations} if evaluations is not None
                   else set(event.evaluations.values_list("workflow_id", flat=True)))
@@ -137,11 +133,7 @@ def matching_events(form: WhyForm) -> QuerySet[Event]:
     if data.get("model") and data.get("pk"):
         query = query.filter(record_model=data["model"], record_pk=str(data["pk"]).strip())
     if data.get("q"):
-        words = run_display.search_words(data["q"])
-        text_query, ids = run_display.trigger_data_search(words)
-        query = query.filter(text_query) if text_query else query
-        if ids:
-            query = query.filter(Q(pk__in=ids))
+        query = search_trigger_data(query, data["q"])
     return (query.select_related("caused_by_run", "caused_by_run__workflow")
             .defer("search_text")
             .prefetch_related(Prefetch("evaluations", to_attr="prefetched_evaluations",
@@ -163,7 +155,7 @@ def why_view(model_admin: EventAdmin, request: HttpRequest) -> HttpResponse:
             events.append({
                 "event": event,
                 "summary": event_summary(event),
-                "trigger_label": run_display.trigger_label(event.trigger_type),
+                "trigger_label": trigger_label(event.trigger_type),
                 "status_badge": status_badge(event.status, event.get_status_display()),
                 "evaluations": evaluation_items(event),
                 "not_considered": not_considered(event, cache),

@@ -15,7 +15,6 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
@@ -28,19 +27,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from engine import InvalidDefinition, trigger_registry
+from engine import InvalidDefinition
 from workflows_app.admin import endpoints, import_export, versions
 from workflows_app.admin.builder import BuilderPage
+from workflows_app.admin.filters import TriggerFilter
 from workflows_app.models import Workflow, WorkflowVersion
-from workflows_app.services import rotate_webhook_token, set_active, set_webhook_secret
-from workflows_app.views.run_now import run_now_view
-
-
-def trigger_label(trigger_type: str, target: str = "") -> str:
-    """`A record is created · demo.order`: the trigger's label and what it listens to."""
-    trigger_class = trigger_registry.find(trigger_type)
-    label = (trigger_class.label or trigger_type) if trigger_class else trigger_type
-    return f"{label} · {target}" if target else label
+from workflows_app.services import set_active
+from workflows_app.triggers.base import trigger_admins
+from workflows_app.triggers.lookup import trigger_label
 
 
 class WorkflowHistoryHelper(HistoricalRecordContextHelper):
@@ -52,22 +46,6 @@ class WorkflowHistoryHelper(HistoricalRecordContextHelper):
         if isinstance(value, WorkflowVersion):
             return f"version {value.number}"
         return super().prepare_delta_change_value(change, value)
-
-
-class TriggerFilter(admin.SimpleListFilter):
-    """Filter the changelist by trigger type, labelled as the builder labels them."""
-
-    title = "trigger"
-    parameter_name = "trigger_type"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(key, trigger_class.label or key)
-                for key, trigger_class in trigger_registry.items()]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> QuerySet[Workflow]:
-        if self.value():
-            return queryset.filter(trigger_type=self.value())
-        return queryset
 
 
 @admin.register(Workflow)
@@ -156,13 +134,9 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                  name=self.url_name("compare")),
             path("<path:object_id>/versions/<int:number>/restore/", wrap(versions.restore_view),
                  name=self.url_name("restore")),
-            path("<path:object_id>/run/", wrap(WorkflowAdmin.run_now_view),
-                 name=self.url_name("run_now")),
-            path("<path:object_id>/webhook/rotate/", wrap(WorkflowAdmin.rotate_webhook_view),
-                 name=self.url_name("webhook_rotate")),
-            path("<path:object_id>/webhook/secret/", wrap(WorkflowAdmin.webhook_secret_view),
-                 name=self.url_name("webhook_secret")),
         ]
+        for admin_class in trigger_admins.values():  # e.g. "Run now" of manual workflows
+            custom += admin_class().get_urls(self)
         return custom + super().get_urls()
 
     # -- the builder -------------------------------------------------------------
@@ -172,43 +146,6 @@ class WorkflowAdmin(SimpleHistoryAdmin):
                         form_url: str = "", extra_context: dict[str, Any] | None = None
                         ) -> HttpResponse:
         return BuilderPage.dispatch(self, request, object_id)
-
-    def run_now_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """ "Run now" for `manual` workflows: a form generated from the declared inputs."""
-        workflow = self.get_object(request, unquote(object_id))
-        if workflow is None:
-            raise Http404
-        if not self.has_change_permission(request, workflow):
-            raise PermissionDenied
-        return run_now_view(request, workflow, admin_site=self.admin_site)
-
-    def rotate_webhook_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Give a webhook workflow a new secret address (the old one stops working)."""
-        workflow = self._webhook_workflow(request, object_id)
-        rotate_webhook_token(workflow, request.user)
-        messages.success(request, "The webhook address was replaced; the old address no "
-                                  "longer accepts requests.")
-        return HttpResponseRedirect(self._change_url(workflow))
-
-    def webhook_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Generate a Standard Webhooks signing secret and show it once."""
-        workflow = self._webhook_workflow(request, object_id)
-        secret = set_webhook_secret(workflow, request.user)
-        messages.warning(request, f"New signing secret (shown once, copy it now): {secret}")
-        return HttpResponseRedirect(self._change_url(workflow))
-
-    def _webhook_workflow(self, request: HttpRequest, object_id: str) -> Workflow:
-        if request.method != "POST":
-            raise PermissionDenied("use the buttons on the workflow page")
-        workflow = self.get_object(request, unquote(object_id))
-        if workflow is None:
-            raise Http404
-        if not self.has_change_permission(request, workflow):
-            raise PermissionDenied
-        return workflow
-
-    def _change_url(self, workflow: Workflow) -> str:
-        return reverse(f"{self.admin_site.name}:{self.url_name('change')}", args=[workflow.pk])
 
     def activate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._activation(request, object_id, True)

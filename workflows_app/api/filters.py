@@ -27,7 +27,7 @@ from workflows_app.models import (
     Workflow,
     WorkflowEvaluation,
 )
-from workflows_app.search import search_words, trigger_data_search
+from workflows_app.search import search_trigger_data
 
 #: The largest id a query parameter may name (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -87,26 +87,6 @@ class FilterSerializer(serializers.Serializer):
 
     def apply(self, queryset: QuerySet[Any], values: Mapping[str, Any]) -> QuerySet[Any]:
         raise NotImplementedError
-
-
-def search_trigger_data(queryset: QuerySet[Any], search: str) -> QuerySet[Any]:
-    """Runs or events whose trigger data contains every word of `search`; a word
-    `#123` names the run's (or event's) id. The admin's runs and events lists
-    search the same way (`workflows_app.search`).
-
-    `Event.search_text` holds the event's summary and every value of its data,
-    lower-cased, so a case-sensitive `contains` on the lower-cased word is a
-    case-insensitive search that PostgreSQL's trigram index on the column
-    (migration 0005) answers; runs filter on a subquery of matching events.
-    """
-    query, ids = trigger_data_search(search_words(search))
-    for pk in ids:
-        queryset = queryset.filter(pk=pk)
-    if not query:
-        return queryset
-    if queryset.model is Event:
-        return queryset.filter(query)
-    return queryset.filter(event_id__in=Event.objects.filter(query).values("pk"))
 
 
 class WorkflowFilter(FilterSerializer):

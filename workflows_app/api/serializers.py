@@ -13,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from engine import trigger_registry
 from workflows_app.models import (
     Event,
     Run,
@@ -23,6 +22,7 @@ from workflows_app.models import (
     WorkflowEvaluation,
     WorkflowVersion,
 )
+from workflows_app.triggers.lookup import trigger_label
 
 _OBJECT = {"type": "object", "additionalProperties": True}
 _OBJECTS = {"type": "array", "items": _OBJECT}
@@ -84,9 +84,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
         return {"type": workflow.trigger_type, **(workflow.trigger_config or {})}
 
     def get_trigger_label(self, workflow: Workflow) -> str:
-        trigger_class = trigger_registry.find(workflow.trigger_type)
-        return str(trigger_class.label or trigger_class.key) if trigger_class else \
-            workflow.trigger_type
+        return trigger_label(workflow.trigger_type)
 
     def get_live_version(self, workflow: Workflow) -> int | None:
         return workflow.live_version.number if workflow.live_version_id else None

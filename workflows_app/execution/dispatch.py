@@ -31,19 +31,10 @@ from workflows_app.models import (
     WorkflowEvaluation,
     WorkflowVersion,
 )
+from workflows_app.triggers.candidates import candidate_workflows, listening_query
 
 logger = logging.getLogger("workflows_app.dispatch")
 Outcome = WorkflowEvaluation.Outcome
-
-
-def candidate_workflows(event: Event) -> list[Workflow]:
-    """Active workflows whose trigger listens to `event` (one indexed query)."""
-    query = Workflow.objects.filter(is_active=True, trigger_type=event.trigger_type)
-    if event.workflow_id is not None:
-        query = query.filter(pk=event.workflow_id)
-    else:
-        query = query.filter(trigger_target=event.target)
-    return list(query.select_related("live_version").order_by("pk"))
 
 
 def version_at(workflow: Workflow, event: Event) -> WorkflowVersion | None:
@@ -175,7 +166,8 @@ def dispatch_event(event: Event, candidates: list[Workflow] | None = None, *,
 
 
 class _Candidates:
-    """Candidate workflows per trigger, looked up once per batch."""
+    """Candidate workflows per event; the workflows listening to a trigger type and
+    target are looked up once per batch."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str, int | None], list[Workflow]] = {}
@@ -183,8 +175,9 @@ class _Candidates:
     def __call__(self, event: Event) -> list[Workflow]:
         key = (event.trigger_type, event.target, event.workflow_id)
         if key not in self._cache:
-            self._cache[key] = candidate_workflows(event)
-        return self._cache[key]
+            self._cache[key] = list(listening_query(event).select_related("live_version")
+                                    .order_by("pk"))
+        return candidate_workflows(event, listening=self._cache[key])
 
 
 def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[int]]:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workflows_app.execution import statements
-from workflows_app.execution.context import current_cause
+from workflows_app.execution.context import Cause, current_cause
 from workflows_app.models import Event
 
 
@@ -25,15 +25,17 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
                  workflow_id: int | None = None, summary: str = "",
                  record_model: str = "", record_pk: Any = "", actor_id: int | None = None,
                  dedupe_key: str | None = None, dedupe_content: Any = None,
-                 occurred_at: Any = None, wake: bool = True) -> Event:
+                 occurred_at: Any = None, cause: Cause | None = None,
+                 wake: bool = True) -> Event:
     """Write an event in the current transaction; wake a worker once it commits.
 
     A rolled-back transaction leaves no event and wakes nobody. The causal chain
-    of the run making the change (if any) is attached for loop prevention. The
+    of `cause`, or else of the run making the change in this thread (if any), is
+    attached for loop prevention. The
     event's search text is left to the worker (`search_text.fill_search_texts`
     at dispatch): nothing is spent on it in the saving request.
     """
-    cause = current_cause()
+    cause = cause or current_cause()
     content_hash = ""
     if dedupe_content is not None:
         content_hash = fingerprint(trigger_type, target, workflow_id, str(record_pk),

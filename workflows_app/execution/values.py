@@ -42,8 +42,8 @@ def event_values(event: Event, scope: ScopeSchema) -> dict[str, Any]:
         field = fields.get(name)
         if field is None:
             continue
-        label = payload.get("record_label", "") if name == "record" else ""
-        values[name] = hydrate(field.type, raw, label=label)
+        # A record snapshot's text (`str(instance)`) is stored beside it as `<name>_label`.
+        values[name] = hydrate(field.type, raw, label=str(payload.get(f"{name}_label") or ""))
     event_data: dict[str, Any] = {
         "id": event.pk,
         "type": event.trigger_type if not event.target else f"{event.trigger_type}:{event.target}",

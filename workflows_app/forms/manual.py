@@ -39,7 +39,7 @@ from engine.types import (
 from workflows_app.manual import ManualInputError, clean_manual_inputs
 from workflows_app.models import Workflow
 from workflows_app.records import get_registration, user_model_label
-from workflows_app.triggers.manual import input_fields
+from workflows_app.triggers.manual.trigger import input_fields
 
 FormFieldFactory = Callable[..., forms.Field]
 

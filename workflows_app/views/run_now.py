@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from workflows_app.forms.manual import manual_inputs_form
 from workflows_app.manual import NON_FIELD_ERRORS, ManualInputError, start_manual_run
 from workflows_app.models import Workflow
+from workflows_app.triggers.manual.trigger import Manual
 
 PERMISSION = "workflows_app.change_workflow"
 TEMPLATE = "workflows_app/run_now.html"
@@ -53,7 +54,7 @@ def run_now_view(request: HttpRequest, workflow: Workflow | int | str, *,
         workflow = get_object_or_404(Workflow, pk=workflow)
     site = admin_site or admin.site
     workflow_url = _workflow_admin_url(workflow, site.name)
-    is_manual = workflow.trigger_type == "manual"
+    is_manual = workflow.trigger_type == Manual.key
     form_class = manual_inputs_form(workflow) if is_manual else None
     form = None
     if form_class is not None:

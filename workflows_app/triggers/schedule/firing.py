@@ -1,11 +1,12 @@
-"""Firing `schedule` workflows: one event per due time (slot), once, with any number
-of workers.
+"""The source of `schedule` events: one event per due time (slot), once, with any
+number of workers.
 
-`fire_due_schedules(now)` runs at the start of every worker task (`queue.work`,
-which the django-q2 sweeper schedule also runs about every minute) and of
-`workflows_drain`. For each active schedule workflow it takes the latest slot of
-its cron expression, in its timezone, at or before `now`, and records an event
-for it unless it was already fired:
+`fire_due_schedules(trigger, now)` is the trigger's periodic hook: it runs at the
+start of every worker loop (`run_periodic_hooks`, which the django-q2 sweeper
+schedule also reaches about every minute) and of `workflows_drain`. For each
+active schedule workflow it takes the latest slot of its cron expression, in its
+timezone, at or before `now`, and records an event for it unless it was already
+fired:
 
 - **Exactly once.** The event's `dedupe_key` is `schedule:<workflow id>:<slot in
   UTC, ISO 8601>` and unique in the database; each slot is recorded in its own
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -37,8 +39,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from workflows_app.execution.recording import record_event
 from workflows_app.models import ScheduleState, Workflow
+
+if TYPE_CHECKING:
+    from workflows_app.triggers.schedule.trigger import Schedule
 
 logger = logging.getLogger("workflows_app.schedules")
 
@@ -78,7 +82,7 @@ def due_slot(workflow: Workflow, now: datetime) -> datetime | None:
     return slot
 
 
-def fire_slot(workflow: Workflow, slot: datetime, now: datetime, *,
+def fire_slot(trigger: Schedule, workflow: Workflow, slot: datetime, now: datetime, *,
               wake: bool = False) -> FiredSlot | None:
     """Record the event of one slot; None if another worker already did."""
     key = dedupe_key(workflow.pk, slot)
@@ -86,11 +90,7 @@ def fire_slot(workflow: Workflow, slot: datetime, now: datetime, *,
         ScheduleState.objects.get_or_create(workflow_id=workflow.pk)  # safe when racing
     try:
         with transaction.atomic():
-            event = record_event(
-                trigger_type="schedule", workflow_id=workflow.pk,
-                payload={"event": {"scheduled_for": slot.isoformat()}},
-                summary=f'"{workflow.name}" scheduled for {slot.isoformat()}',
-                dedupe_key=key, occurred_at=slot, wake=wake)
+            event = trigger.record_slot(workflow, slot, dedupe_key=key, wake=wake)
             (ScheduleState.objects.filter(workflow_id=workflow.pk)
              .filter(Q(last_slot__isnull=True) | Q(last_slot__lt=slot))
              .update(last_slot=slot, last_fired_at=now))
@@ -102,7 +102,8 @@ def fire_slot(workflow: Workflow, slot: datetime, now: datetime, *,
     return FiredSlot(workflow.pk, slot, event.pk)
 
 
-def fire_due_schedules(now: datetime | None = None, *, wake: bool = False) -> list[FiredSlot]:
+def fire_due_schedules(trigger: Schedule, now: datetime | None = None, *,
+                       wake: bool = False) -> list[FiredSlot]:
     """Record one event for each active schedule workflow whose latest slot at or
     before `now` has not fired yet; returns what was fired (see the module doc).
 
@@ -112,7 +113,7 @@ def fire_due_schedules(now: datetime | None = None, *, wake: bool = False) -> li
     """
     now = now or timezone.now()
     fired: list[FiredSlot] = []
-    workflows = (Workflow.objects.filter(trigger_type="schedule", is_active=True)
+    workflows = (Workflow.objects.filter(trigger_type=trigger.key, is_active=True)
                  .select_related("schedule_state")
                  .only("pk", "name", "trigger_config", "updated_at", "schedule_state__last_slot")
                  .order_by("pk"))
@@ -121,7 +122,7 @@ def fire_due_schedules(now: datetime | None = None, *, wake: bool = False) -> li
             slot = due_slot(workflow, now)
             if slot is None:
                 continue
-            result = fire_slot(workflow, slot, now, wake=wake)
+            result = fire_slot(trigger, workflow, slot, now, wake=wake)
         except Exception:
             logger.exception("could not fire the schedule of workflow %s", workflow.pk)
             continue

@@ -1,7 +1,7 @@
 """`model.updated`: a registered record was changed."""
 
 from engine import trigger_registry
-from workflows_app.triggers.model_base import ModelTrigger
+from workflows_app.triggers.model.base import ModelTrigger
 
 
 @trigger_registry.register

@@ -1,4 +1,6 @@
-"""Inbound webhooks: `POST hooks/<token>/` starts the workflow that owns the token.
+"""The source of `webhook` events: `POST hooks/<token>/` starts the workflow that
+owns the token. The trigger (`trigger.Webhook`) mounts `webhook_view` and passes
+itself in, so this module does not import it.
 
 Every request is answered with a reason and logged (a `WebhookDelivery` row and
 the `workflows_app.webhooks` logger); only an accepted request records an event:
@@ -23,7 +25,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
@@ -31,9 +33,11 @@ from django.views.decorators.csrf import csrf_exempt
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from workflows_app.conf import workflow_settings
-from workflows_app.execution.recording import record_event
 from workflows_app.execution.redaction import REDACTED, SECRET_KEY_RE
 from workflows_app.models import Event, WebhookDelivery, Workflow
+
+if TYPE_CHECKING:
+    from workflows_app.triggers.webhook.trigger import Webhook as WebhookTrigger
 
 logger = logging.getLogger("workflows_app.webhooks")
 
@@ -111,9 +115,10 @@ def remote_address(request: HttpRequest) -> str | None:
 class WebhookReceiver:
     """Handles one request to `hooks/<token>/`; see the module docstring."""
 
-    def __init__(self, request: HttpRequest, token: str) -> None:
+    def __init__(self, request: HttpRequest, token: str, trigger: WebhookTrigger) -> None:
         self.request = request
         self.token = token
+        self.trigger = trigger
         self.workflow: Workflow | None = None
         self.delivery = WebhookDelivery(
             method=request.method or "",
@@ -136,7 +141,7 @@ class WebhookReceiver:
     def find_workflow(self) -> Workflow | None:
         if not self.token or len(self.token) > MAX_TOKEN_LENGTH:
             return None
-        return (Workflow.objects.filter(webhook_token=self.token, trigger_type="webhook",
+        return (Workflow.objects.filter(webhook_token=self.token, trigger_type=self.trigger.key,
                                         is_active=True)
                 .only("pk", "name", "trigger_config", "webhook_secret").first())
 
@@ -243,10 +248,9 @@ class WebhookReceiver:
             summary += f" ({webhook_id})"
         try:
             with transaction.atomic():
-                event = record_event(
-                    trigger_type="webhook", workflow_id=self.workflow.pk,
-                    payload={"payload": data, "headers": scope_headers(self.request)},
-                    summary=summary, dedupe_key=dedupe_key)
+                event = self.trigger.record_delivery(
+                    self.workflow, data, scope_headers(self.request), summary=summary,
+                    dedupe_key=dedupe_key)
                 self.delivery.event = event
                 self.save_delivery(202, "")
         except IntegrityError:  # the same webhook-id raced in at the same time
@@ -282,7 +286,8 @@ class WebhookReceiver:
 
 
 @csrf_exempt
-def webhook_view(request: HttpRequest, token: str) -> JsonResponse:
-    """`hooks/<token>/`: accept a JSON POST for the webhook workflow owning `token`."""
-    return WebhookReceiver(request, token).respond()
+def webhook_view(request: HttpRequest, token: str, trigger: WebhookTrigger) -> JsonResponse:
+    """`hooks/<token>/`: accept a JSON POST for the webhook workflow owning `token`
+    (`trigger`: the webhook trigger, passed by its URL pattern)."""
+    return WebhookReceiver(request, token, trigger).respond()
 

@@ -1,7 +1,7 @@
 """`model.deleted`: a registered record was deleted."""
 
 from engine import trigger_registry
-from workflows_app.triggers.model_base import ModelTrigger
+from workflows_app.triggers.model.base import ModelTrigger
 
 
 @trigger_registry.register

@@ -9,10 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from engine import DefinitionError, Param, ScopeField, ScopeSchema, TriggerType, trigger_registry
+from engine import DefinitionError, Param, ScopeField, ScopeSchema, trigger_registry
 from engine.errors import join_path
 from engine.types import DateTime, String
-from workflows_app.triggers.common import event_scope_field
+from workflows_app.models import Event, Workflow
+from workflows_app.triggers.base import Trigger
+from workflows_app.triggers.schedule.firing import fire_due_schedules
+from workflows_app.triggers.scope import EVENT, event_scope_field
+
+#: The field of `event.*` (and of the payload's "event" object) holding the due time.
+SCHEDULED_FOR = "scheduled_for"
 
 
 def describe_cron(expression: str) -> str:
@@ -56,7 +62,7 @@ def next_fire_time(expression: str, timezone: str, after: datetime) -> datetime:
 
 
 @trigger_registry.register
-class Schedule(TriggerType):
+class Schedule(Trigger):
     """Fires at every due time of a cron expression, once even with many workers.
 
     Scope: `event.*` (`event.occurred_at` and `event.scheduled_for` are the due time).
@@ -88,5 +94,17 @@ class Schedule(TriggerType):
 
     def scope(self, config: Mapping[str, Any]) -> ScopeSchema:
         return ScopeSchema([
-            event_scope_field(ScopeField("scheduled_for", DateTime(), "Scheduled for")),
+            event_scope_field(ScopeField(SCHEDULED_FOR, DateTime(), "Scheduled for")),
         ])
+
+    def periodic(self, now: datetime) -> None:
+        fire_due_schedules(self, now)
+
+    @classmethod
+    def record_slot(cls, workflow: Workflow, slot: datetime, *, dedupe_key: str,
+                    wake: bool = False) -> Event:
+        """Record the event of the due time `slot` of `workflow` (unique `dedupe_key`)."""
+        return cls.record(payload={EVENT: {SCHEDULED_FOR: slot.isoformat()}},
+                          workflow=workflow,
+                          summary=f'"{workflow.name}" scheduled for {slot.isoformat()}',
+                          dedupe_key=dedupe_key, occurred_at=slot, wake=wake)

@@ -1,4 +1,5 @@
-"""Pieces shared by several triggers: the `event.*` scope and config types."""
+"""Scope pieces shared by triggers: the `event.*` every trigger provides, and a
+Choice whose options are computed when asked (registered models, events)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import Any
 from engine import ScopeField
 from engine.types import Choice, DateTime, Number, ObjectType, String, User
 
+#: Scope root of what every trigger says about the event itself. A payload may hold
+#: an object under this key to add fields to it (`event.scheduled_for`).
+EVENT = "event"
+
 
 def event_scope_field(*extra: ScopeField) -> ScopeField:
-    """`event.*`: what every trigger says about the event itself."""
-    return ScopeField("event", ObjectType([
+    """`event.*`: what every trigger says about the event itself, plus `extra`."""
+    return ScopeField(EVENT, ObjectType([
         ScopeField("id", Number(), "Event id"),
         ScopeField("type", String(), "Event type"),
         ScopeField("occurred_at", DateTime(), "Occurred at"),

@@ -6,13 +6,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from engine import DefinitionError, Param, ScopeField, ScopeSchema, TriggerType, trigger_registry
+from engine import DefinitionError, Param, ScopeField, ScopeSchema, trigger_registry
 from engine.errors import ValueParseError, join_path
 from engine.types import JSON, ObjectType, parse_type_spec
-from workflows_app.triggers.common import event_scope_field
+from workflows_app.models import Event, Workflow
+from workflows_app.triggers.base import Trigger
+from workflows_app.triggers.scope import event_scope_field
 
 INPUT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 INPUT_KEYS = {"name", "type", "label", "required", "help", "options", "default"}
+#: Scope root (and payload key) of the inputs.
+INPUTS = "inputs"
 
 
 def input_fields(config: Mapping[str, Any]) -> list[tuple[ScopeField, bool, Any]]:
@@ -27,7 +31,7 @@ def input_fields(config: Mapping[str, Any]) -> list[tuple[ScopeField, bool, Any]
 
 
 @trigger_registry.register
-class Manual(TriggerType):
+class Manual(Trigger):
     """Started by hand: admin's "Run now" form or the API, with declared inputs::
 
         {"type": "manual", "inputs": [
@@ -87,5 +91,13 @@ class Manual(TriggerType):
 
     def scope(self, config: Mapping[str, Any]) -> ScopeSchema:
         fields = [field for field, _, _ in input_fields(config)]
-        return ScopeSchema([ScopeField("inputs", ObjectType(fields, type_name="Inputs"), "Inputs"),
+        return ScopeSchema([ScopeField(INPUTS, ObjectType(fields, type_name="Inputs"), "Inputs"),
                             event_scope_field()])
+
+    @classmethod
+    def record_start(cls, workflow: Workflow, inputs: dict[str, Any], *, actor_id: int | None,
+                     who: str, record_model: str = "", record_pk: Any = "") -> Event:
+        """Record that `who` started `workflow` with the checked `inputs` (JSON)."""
+        return cls.record(payload={INPUTS: inputs}, workflow=workflow,
+                          summary=f'"{workflow.name}" started by {who}', actor_id=actor_id,
+                          record_model=record_model, record_pk=record_pk)

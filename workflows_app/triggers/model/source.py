@@ -1,8 +1,10 @@
-"""Thin receivers for registered models: remember loaded values, record events.
+"""The source of `model.created` / `model.updated` / `model.deleted` events: thin
+model signal receivers that remember loaded values and record events.
 
-They do nothing else: matching and execution happen in a worker. Connected in
-`WorkflowsAppConfig.ready()` for every model (cheap early return for models not
-registered for workflows).
+They do nothing else: matching and execution happen in a worker. Connected for
+every model when this module is imported (in `WorkflowsAppConfig.ready()`, which
+imports the built-in triggers), with a cheap early return for models not
+registered for workflows; `disconnect()` / `connect()` switch them off and on.
 
 Note on transactions: Django sends `post_save` after the save's own atomic
 block. Inside `transaction.atomic()` (or with `ATOMIC_REQUESTS = True`, as the
@@ -20,9 +22,11 @@ from typing import Any
 
 from django.db import models
 
-from workflows_app.execution.recording import record_event
 from workflows_app.execution.snapshot import raw_values, serialize_record, serialize_values
 from workflows_app.records import ModelRegistration, registration_for_model
+from workflows_app.triggers.model.created import ModelCreated
+from workflows_app.triggers.model.deleted import ModelDeleted
+from workflows_app.triggers.model.updated import ModelUpdated
 
 LOADED_VALUES = "_workflows_loaded_values"
 
@@ -79,19 +83,12 @@ def record_save(sender: type[models.Model], instance: models.Model, created: boo
     previous = serialize_values(loaded) if loaded is not None else None
     instance.__dict__[LOADED_VALUES] = raw_values(instance, registration.field_names)
     current = serialize_record(instance, registration.field_names)
-    action = "created" if created else "updated"
-    payload: dict[str, Any] = {"record": current, "record_label": str(instance)}
-    if not created:
-        payload["previous"] = previous
-    record_event(
-        trigger_type=f"model.{action}",
-        target=registration.label,
-        payload=payload,
-        summary=f"{instance} {action}",
-        record_model=registration.label,
-        record_pk=instance.pk,
-        dedupe_content=None if created else [_stable(previous, sender), _stable(current, sender)],
-    )
+    if created:
+        ModelCreated.record_change(registration, instance, current)
+    else:
+        ModelUpdated.record_change(
+            registration, instance, current, previous=previous,
+            dedupe_content=[_stable(previous, sender), _stable(current, sender)])
 
 
 @functools.cache
@@ -115,14 +112,8 @@ def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
     if registration is None:
         return
     current = serialize_record(instance, registration.field_names)
-    record_event(
-        trigger_type="model.deleted",
-        target=registration.label,
-        payload={"record": current, "record_label": str(instance)},
-        summary=f"{instance} deleted",
-        record_model=registration.label,
-        record_pk=current.get(registration.model._meta.pk.name, ""),
-    )
+    ModelDeleted.record_change(registration, instance, current,
+                               record_pk=current.get(registration.model._meta.pk.name, ""))
 
 
 def connect() -> None:
@@ -139,3 +130,6 @@ def disconnect() -> None:
     models.signals.pre_save.disconnect(dispatch_uid="workflows_pre_save")
     models.signals.post_save.disconnect(dispatch_uid="workflows_post_save")
     models.signals.post_delete.disconnect(dispatch_uid="workflows_post_delete")
+
+
+connect()

@@ -1,0 +1,105 @@
+"""What the admin shows for webhook workflows: the secret address and the buttons
+that replace it or generate a signing secret (to people who may change the
+workflow: the address is a secret)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+
+from workflows_app.models import Workflow
+from workflows_app.services import rotate_webhook_token, set_webhook_secret
+from workflows_app.triggers.base import (
+    AdminAction,
+    AdminDetail,
+    TriggerAdmin,
+    register_trigger_admin,
+)
+from workflows_app.triggers.webhook.trigger import Webhook
+
+
+def _url_name(model_admin: ModelAdmin, suffix: str) -> str:
+    opts = model_admin.model._meta
+    return f"{opts.app_label}_{opts.model_name}_{suffix}"
+
+
+def _changeable_workflow(model_admin: ModelAdmin, request: HttpRequest,
+                         object_id: str) -> Workflow:
+    if request.method != "POST":
+        raise PermissionDenied("use the buttons on the workflow page")
+    workflow = model_admin.get_object(request, unquote(object_id))
+    if workflow is None:
+        raise Http404
+    if not model_admin.has_change_permission(request, workflow):
+        raise PermissionDenied
+    return workflow
+
+
+def _change_url(model_admin: ModelAdmin, workflow: Workflow) -> str:
+    return reverse(f"{model_admin.admin_site.name}:{_url_name(model_admin, 'change')}",
+                   args=[workflow.pk])
+
+
+def rotate_address_view(model_admin: ModelAdmin, request: HttpRequest,
+                        object_id: str) -> HttpResponse:
+    """Give a webhook workflow a new secret address (the old one stops working)."""
+    workflow = _changeable_workflow(model_admin, request, object_id)
+    rotate_webhook_token(workflow, request.user)
+    messages.success(request, "The webhook address was replaced; the old address no "
+                              "longer accepts requests.")
+    return HttpResponseRedirect(_change_url(model_admin, workflow))
+
+
+def signing_secret_view(model_admin: ModelAdmin, request: HttpRequest,
+                        object_id: str) -> HttpResponse:
+    """Generate a Standard Webhooks signing secret and show it once."""
+    workflow = _changeable_workflow(model_admin, request, object_id)
+    secret = set_webhook_secret(workflow, request.user)
+    messages.warning(request, f"New signing secret (shown once, copy it now): {secret}")
+    return HttpResponseRedirect(_change_url(model_admin, workflow))
+
+
+@register_trigger_admin(Webhook)
+class WebhookAdmin(TriggerAdmin):
+    """The webhook address, "Replace address" and "Generate signing secret"."""
+
+    def get_urls(self, model_admin: ModelAdmin) -> list[URLPattern]:
+        def bound(view: Any) -> Any:
+            def call(request: HttpRequest, object_id: str) -> HttpResponse:
+                return view(model_admin, request, object_id)
+
+            return model_admin.admin_site.admin_view(call)
+
+        return [
+            path("<path:object_id>/webhook/rotate/", bound(rotate_address_view),
+                 name=_url_name(model_admin, "webhook_rotate")),
+            path("<path:object_id>/webhook/secret/", bound(signing_secret_view),
+                 name=_url_name(model_admin, "webhook_secret")),
+        ]
+
+    def details(self, workflow: Workflow, request: HttpRequest,
+                model_admin: ModelAdmin) -> list[AdminDetail]:
+        try:
+            address = request.build_absolute_uri(
+                reverse("workflows_app:webhook", args=[workflow.webhook_token]))
+        except NoReverseMatch:  # the app's URLs are not mounted
+            return []
+        site = model_admin.admin_site.name
+
+        def url(suffix: str) -> str:
+            return reverse(f"{site}:{_url_name(model_admin, suffix)}", args=[workflow.pk])
+
+        secret_label = ("Replace signing secret" if workflow.webhook_secret
+                        else "Generate signing secret")
+        return [AdminDetail("Webhook address", address, html_id="wb-webhook-url", actions=(
+            AdminAction("Replace address", url("webhook_rotate"), post=True,
+                        html_id="wb-webhook-rotate"),
+            AdminAction(secret_label, url("webhook_secret"), post=True,
+                        html_id="wb-webhook-secret"),
+        ))]
