@@ -325,7 +325,7 @@ def _tampered(change: str) -> Any:
     if change == "changed_on_created":
         definition["conditions"]["all"][0]["op"] = "changed"
         definition["conditions"]["all"][0].pop("value")
-        return definition, "conditions.all[0]", "this trigger keeps no values from before the change"
+        return definition, "conditions.all[0]", "keeps no values from before the change"
     if change == "ref_outside_scope":
         definition["steps"][0]["params"]["to"] = [{"ref": "record.customer.password"}]
         return definition, "steps[0].params.to[0]", "is not in scope"

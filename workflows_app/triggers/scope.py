@@ -1,16 +1,20 @@
-"""Scope pieces shared by triggers: the `event.*` every trigger provides, and a
-Choice whose options are computed when asked (registered models, events)."""
+"""Scope pieces shared by triggers: the `event.*` every trigger provides."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine import ScopeField
-from engine.types import Choice, DateTime, Number, ObjectType, String, User
+from engine.types import DateTime, Number, ObjectType, String, User
 
 #: Scope root of what every trigger says about the event itself. A payload may hold
 #: an object under this key to add fields to it (`event.scheduled_for`).
 EVENT = "event"
+#: The field of `event.*` that time-based triggers add: the time the event was due.
+SCHEDULED_FOR = "scheduled_for"
+
+
+def scheduled_for_field() -> ScopeField:
+    """`event.scheduled_for`: when a time-based event fell due."""
+    return ScopeField(SCHEDULED_FOR, DateTime(), "Scheduled for")
 
 
 def event_scope_field(*extra: ScopeField) -> ScopeField:
@@ -22,29 +26,3 @@ def event_scope_field(*extra: ScopeField) -> ScopeField:
         ScopeField("actor", User(), "Done by", help="The user who caused the event, if any."),
         *extra,
     ], type_name="Event"), "Event")
-
-
-class DynamicChoice(Choice):
-    """A Choice whose options are computed when asked (registered models, events)."""
-
-    def __init__(self, options_source: Any, label: str = "Choice") -> None:
-        super().__init__(())
-        self._source = options_source
-        self._dynamic_label = label
-
-    def _refresh(self) -> None:
-        options = list(self._source())
-        self._options = options
-        self._values = [value for value, _ in options]
-
-    @property
-    def spec(self) -> str:
-        return "Choice"
-
-    def parse(self, raw: object) -> Any:
-        self._refresh()
-        return super().parse(raw)
-
-    def options(self) -> list[tuple[Any, str]]:
-        self._refresh()
-        return super().options()

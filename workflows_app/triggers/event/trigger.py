@@ -10,12 +10,13 @@ from engine.types import ObjectType, Record, User
 from workflows_app.models import Event
 from workflows_app.records import user_model_label
 from workflows_app.triggers.base import Trigger
+from workflows_app.triggers.config import DynamicChoice
 from workflows_app.triggers.event.declared import (
     DeclaredEvent,
     declared_event_choices,
     get_declared_event,
 )
-from workflows_app.triggers.scope import DynamicChoice, event_scope_field
+from workflows_app.triggers.scope import event_scope_field
 
 #: Scope root (and payload key) of the event's data.
 DATA = "data"

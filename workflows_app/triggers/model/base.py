@@ -12,7 +12,8 @@ from engine.types import ObjectType, Record
 from workflows_app.models import Event
 from workflows_app.records import ModelRegistration, get_registration, trigger_model_choices
 from workflows_app.triggers.base import Trigger
-from workflows_app.triggers.scope import DynamicChoice, event_scope_field
+from workflows_app.triggers.config import DynamicChoice
+from workflows_app.triggers.scope import event_scope_field
 
 #: Scope roots (and payload keys): the record, and its values before the change.
 RECORD = "record"

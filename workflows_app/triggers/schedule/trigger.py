@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from engine import DefinitionError, Param, ScopeField, ScopeSchema, trigger_registry
+from engine import DefinitionError, Param, ScopeSchema, trigger_registry
 from engine.errors import join_path
-from engine.types import DateTime, String
+from engine.types import String
 from workflows_app.models import Event, Workflow
 from workflows_app.triggers.base import Trigger
+from workflows_app.triggers.config import timezone_param, timezone_problem
 from workflows_app.triggers.schedule.firing import fire_due_schedules
-from workflows_app.triggers.scope import EVENT, event_scope_field
-
-#: The field of `event.*` (and of the payload's "event" object) holding the due time.
-SCHEDULED_FOR = "scheduled_for"
+from workflows_app.triggers.scope import (
+    EVENT,
+    SCHEDULED_FOR,
+    event_scope_field,
+    scheduled_for_field,
+)
 
 
 def describe_cron(expression: str) -> str:
@@ -45,16 +48,6 @@ def cron_problem(expression: object) -> str | None:
     return None
 
 
-def timezone_problem(name: object) -> str | None:
-    if not isinstance(name, str) or not name:
-        return 'expected a timezone name such as "Europe/London"'
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f'"{name}" is not a known timezone (e.g. "UTC", "Europe/Paris")'
-    return None
-
-
 def next_fire_time(expression: str, timezone: str, after: datetime) -> datetime:
     """The next due time strictly after `after`, as an aware datetime."""
     zone = ZoneInfo(timezone)
@@ -75,8 +68,7 @@ class Schedule(Trigger):
     config_params = (
         Param("cron", String(), "Schedule (cron)", help='e.g. "0 9 * * 1-5": 09:00 on weekdays.',
               extra={"widget": "cron"}),
-        Param("timezone", String(), "Timezone", required=False, default="UTC",
-              help='e.g. "Europe/London"; defaults to UTC.', extra={"widget": "timezone"}),
+        timezone_param(),
     )
 
     def check_config(self, config: Mapping[str, Any], path: str) -> list[DefinitionError]:
@@ -94,7 +86,7 @@ class Schedule(Trigger):
 
     def scope(self, config: Mapping[str, Any]) -> ScopeSchema:
         return ScopeSchema([
-            event_scope_field(ScopeField(SCHEDULED_FOR, DateTime(), "Scheduled for")),
+            event_scope_field(scheduled_for_field()),
         ])
 
     def periodic(self, now: datetime) -> None:
