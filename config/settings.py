@@ -124,7 +124,7 @@ if DATABASE_URL:
         )
     }
     # Each request is one transaction, so an event recorded by a save commits with
-    # that save or not at all (DESIGN.md section 5.1). Not on SQLite: with
+    # that save or not at all (docs/execution.md). Not on SQLite: with
     # IMMEDIATE transactions every request would hold the single write lock.
     DATABASES["default"]["ATOMIC_REQUESTS"] = True
 else:

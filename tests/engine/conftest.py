@@ -8,7 +8,7 @@ from engine import ValidatedDefinition, check_definition, validate_definition
 from engine.types.record import set_record_provider
 from tests.engine.support import DemoProvider, registries
 
-DESIGN_EXAMPLE = {
+FORMAT_EXAMPLE = {
     "schema_version": 1,
     "name": "New order processing",
     "description": "Confirm big orders and tell operations",
@@ -41,7 +41,7 @@ def demo_provider():
 
 @pytest.fixture
 def example():
-    return copy.deepcopy(DESIGN_EXAMPLE)
+    return copy.deepcopy(FORMAT_EXAMPLE)
 
 
 class World:

@@ -1,4 +1,4 @@
-"""Whole-definition validation: the DESIGN.md example passes, each error kind is
+"""Whole-definition validation: the example of docs/definition-format.md passes, each error kind is
 refused with its path and a sentence."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from engine.types import (
     String,
     type_registry,
 )
-from tests.engine.conftest import DESIGN_EXAMPLE, World
+from tests.engine.conftest import FORMAT_EXAMPLE, World
 
 json_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
                 | st.text(max_size=30))
@@ -108,7 +108,7 @@ PATHS = [("trigger",), ("conditions",), ("conditions", "all", 0), ("conditions",
 @relaxed
 @given(st.sampled_from(PATHS), structured)
 def test_mutated_example_gives_errors_not_crashes(path, replacement):
-    data = copy.deepcopy(DESIGN_EXAMPLE)
+    data = copy.deepcopy(FORMAT_EXAMPLE)
     node = data
     for part in path[:-1]:
         node = node[part]

@@ -3,7 +3,7 @@ and browsable at `api/docs/`.
 
 The views describe their own bodies (`extend_schema`); the hooks here add what
 every operation shares — the error responses in the API's one error shape —
-and the definition format (DESIGN.md section 3) as the `WorkflowDefinition`
+and the definition format (docs/definition-format.md) as the `WorkflowDefinition`
 component, its trigger and step types listed from the registries. The schema
 is what schemathesis checks the API against (tests/api/test_schemathesis.py).
 """
@@ -24,6 +24,12 @@ from engine import step_registry, trigger_registry
 from workflows_app.api.exceptions import non_atomic_exception_handler
 
 SCHEMAS = "#/components/schemas/"
+#: Where clients read the whole format (shipped in the project's repository).
+DEFINITION_FORMAT = (
+    "A workflow definition: when its trigger fires, if its conditions hold, do its steps. "
+    "Every key, reference, template, operator, step and trigger is specified in "
+    "docs/definition-format.md, in the project's repository; GET api/metadata/ lists the "
+    "triggers, steps, types and operators of this installation.")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -93,7 +99,7 @@ def definition_components() -> dict[str, Any]:
     return {
         "WorkflowDefinition": {
             "type": "object",
-            "description": "A workflow definition (DESIGN.md section 3).",
+            "description": DEFINITION_FORMAT,
             "required": ["schema_version", "name", "trigger"],
             "additionalProperties": False,
             "properties": {

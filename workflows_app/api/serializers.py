@@ -1,7 +1,7 @@
 """Serializers of the API: read-only views of the models, and the few bodies it reads.
 
 Definitions are not read by a serializer: the body of `POST api/workflows/` is
-the definition itself (DESIGN.md section 3), checked by the engine through
+the definition itself (docs/definition-format.md), checked by the engine through
 `workflows_app.services`, whose errors carry their paths.
 """
 
@@ -102,7 +102,8 @@ class WorkflowDetailSerializer(WorkflowSerializer):
     """A workflow with its live definition."""
 
     definition = serializers.SerializerMethodField(
-        help_text="The live definition (DESIGN.md section 3), or null before the first save.")
+        help_text="The live definition (see docs/definition-format.md), or null before the "
+                  "first save.")
     version_count = serializers.SerializerMethodField()
 
     class Meta(WorkflowSerializer.Meta):

@@ -1,6 +1,6 @@
 """The executor: runs the steps of claimed runs, checkpointing each result.
 
-Guarantees (DESIGN.md section 5):
+Guarantees (docs/execution.md):
 - a step's result (status, redacted inputs, outputs, error, attempt, start,
   duration) is saved as soon as it finishes, before the next step of its run
   starts, in one transaction with the renewal of the run's lease; a resumed run

@@ -7,12 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ScheduleState(models.Model):
-    """The last due time (slot) of a schedule workflow that was fired.
+    """How far the time-based trigger of a workflow has got.
 
-    Written by `workflows_app.execution.schedules.fire_due_schedules` in the same
-    transaction as the slot's event. Exactly-once firing does not rely on it (the
-    event's unique `dedupe_key` does); it makes the common "nothing due" case cost
-    no extra query and keeps a slot from firing again after old events are purged.
+    For a `schedule` workflow: the last due time (slot) fired, written by
+    `workflows_app.triggers.schedule.firing` in the same transaction as the slot's
+    event. For a `model.date` workflow: the time up to which due records were
+    fired (`last_slot`) and when that was checked (`last_fired_at`), written by
+    `workflows_app.triggers.model_date.firing`. Exactly-once firing does not rely
+    on it (the events' unique `dedupe_key` does); it makes the common "nothing
+    due" case cost no extra query and keeps a slot from firing again after old
+    events are purged.
     """
 
     workflow = models.OneToOneField("Workflow", verbose_name=_("workflow"),

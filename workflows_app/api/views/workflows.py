@@ -120,7 +120,8 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Create a workflow from a definition",
-        description="The body is a definition (DESIGN.md section 3). It is checked by the "
+        description="The body is a definition (the format is specified in "
+                    "docs/definition-format.md). It is checked by the "
                     "engine; when invalid nothing is stored and every error names its path "
                     "in the definition. The new workflow is inactive: activate it with "
                     "`POST api/workflows/{id}/activate/`.",

@@ -167,7 +167,7 @@ class DatePlan:
         return models.Q(**{f"{name}__gte": low.date() - timedelta(days=1),
                            f"{name}__lte": high.date() + timedelta(days=1)})
 
-    def describe(self) -> str:
+    def in_words(self) -> str:
         """ "3 days after Created at"."""
         return f"{offset_phrase(self.offset)} {_field_label(self.field).lower()}"
 
@@ -253,6 +253,6 @@ class ModelDate(Trigger):
                      f"{RECORD}_label": str(instance),
                      EVENT: {SCHEDULED_FOR: due.isoformat()}},
             target=registration.label, workflow=workflow,
-            summary=f"{instance}: {plan.describe()} ({workflow.name})",
+            summary=f"{instance}: {plan.in_words()} ({workflow.name})",
             record_model=registration.label, record_pk=instance.pk,
             dedupe_key=dedupe_key, occurred_at=due, wake=False)

@@ -1,7 +1,7 @@
 /*
  * Workflow builder: the list of steps and the step catalogue.
  *
- * A step's card is generated from its metadata (StepType.describe() plus each
+ * A step's card is generated from its metadata (workflows_app.metadata.step_metadata: each
  * param's value type): a key, an optional label, one input per param as its type
  * asks, and the options every step has (run only if, on error, retry). Nothing
  * here knows a particular step.

@@ -1,0 +1,66 @@
+"""The demo's sample workflows for the date and failure triggers, as the README tour
+tells a newcomer to try them: an unpaid order is reminded 3 days after it was
+created; shipping an order fails to reach the (non-existent) warehouse, and ops
+get an e-mail naming the failed step and its error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from config.demo.models import Order
+from workflows_app.execution.periodic import run_periodic_hooks
+from workflows_app.execution.queue import drain
+from workflows_app.models import Run, RunStatus, StepRun, Workflow
+
+SAMPLES = Path(__file__).resolve().parents[2] / "config" / "demo" / "workflows"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo() -> None:
+    call_command("demo_load_data", "--no-superuser", verbosity=0)
+    call_command("workflows_import", "--activate", str(SAMPLES), verbosity=0)
+    drain()  # the demo data's own events predate the workflows: nothing runs
+    mail.outbox.clear()
+
+
+def test_unpaid_orders_are_reminded_three_days_after_they_were_created(demo) -> None:
+    reminder = Workflow.objects.get(name="Remind unpaid orders")
+    assert not Run.objects.filter(workflow=reminder).exists()
+    # A-1003 (confirmed, unpaid) was created 2 days and 2 hours before the data was
+    # loaded; A-1004 (paid) 3 days and 3 hours before, so before the workflow existed.
+    run_periodic_hooks(timezone.now() + timedelta(days=1))
+    drain()
+    [run] = Run.objects.filter(workflow=reminder)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.event.record_pk == str(Order.objects.get(number="A-1003").pk)
+    [message] = mail.outbox
+    assert message.subject == "Your order A-1003 is waiting for payment"
+    assert "has not been paid yet" in message.body
+
+
+def test_a_failed_run_is_mailed_to_ops_with_the_step_and_the_error(demo) -> None:
+    order = Order.objects.get(number="A-1001")
+    order.status = "shipped"
+    order.save()
+    drain()
+    warehouse = Workflow.objects.get(name="Tell the warehouse about shipped orders")
+    [failed] = Run.objects.filter(workflow=warehouse)
+    assert failed.status == RunStatus.FAILED
+    step = StepRun.objects.get(run=failed)
+    alert = Workflow.objects.get(name="Alert ops when a run fails")
+    [alert_run] = Run.objects.filter(workflow=alert)
+    assert alert_run.status == RunStatus.SUCCEEDED
+    [message] = [item for item in mail.outbox if item.to == ["ops@example.com"]]
+    assert message.subject == (f'Run #{failed.pk} of "Tell the warehouse about shipped '
+                               'orders" failed')
+    assert "Step: Post the order to the warehouse" in message.body
+    assert step.error and step.error in message.body
+    assert 'started by "Order A-1001 updated"' in message.body
