@@ -308,3 +308,27 @@ def test_two_qcluster_processes_fire_each_record_once(workers) -> None:
     events = date_events(workflow)
     assert sorted(int(event.record_pk) for event in events) == sorted(r.pk for r in records)
     assert Run.objects.filter(workflow=workflow).count() == 6
+
+
+@pytest.mark.django_db
+def test_the_builder_offers_the_date_fields_and_the_watched_workflows() -> None:
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(User.objects.create_superuser("root", "root@example.com", None))
+    date_workflow()
+    fields = client.get("/workflows/api/metadata/options/",
+                        {"trigger": "model.date", "param": "field"}).json()
+    assert [(item["value"], item["label"]) for item in fields["results"]] == [
+        ("created_at", "Created at (Order)"), ("received_at", "Received at (Payment)"),
+        ("updated_at", "Updated at (Order)")]
+    watched = client.get("/workflows/api/metadata/options/",
+                         {"trigger": "run.failed", "param": "workflows"}).json()
+    assert [item["value"] for item in watched["results"]] == ["Unpaid reminder"]
+    scope = client.get("/workflows/api/metadata/scope/", {
+        "trigger": "model.date", "model": "demo.order", "field": "created_at",
+        "offset": "-1 day"}).json()
+    paths = {item["path"] for item in scope["paths"]}
+    assert {"record.number", "record.customer.email", "event.scheduled_for"} <= paths
+    assert "previous.number" not in paths

@@ -43,6 +43,7 @@ from workflows_app.api.serializers import (
 from workflows_app.api.views.base import ApiView
 from workflows_app.models import Workflow
 from workflows_app.records import get_registration
+from workflows_app.triggers.lookup import trigger_label
 
 BUILDER = [(VIEW, ADD, CHANGE)]
 MAX_OPTION_OFFSET = 100_000
@@ -96,7 +97,7 @@ def trigger_from_query(params: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
 
 
 def _trigger_info(trigger_class: Any, trigger: Mapping[str, Any]) -> dict[str, Any]:
-    return {"key": trigger_class.key, "label": trigger_class.label or trigger_class.key,
+    return {"key": trigger_class.key, "label": trigger_label(trigger_class.key),
             "config": {key: value for key, value in trigger.items() if key != "type"}}
 
 
