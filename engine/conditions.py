@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.errors import DefinitionError, InvalidDefinition, ValueParseError, join_path
+from engine.limits import current_limits
 from engine.operators.base import EvalContext, Operator
 from engine.scope import PathError, ScopeField, ScopeSchema, resolve_path
 from engine.types.base import ValueType, describe_raw
@@ -314,6 +315,11 @@ class _Compiler:
                 if value_ref is None:
                     return _Empty(path)
             else:
+                max_items = current_limits().list_max_items
+                if isinstance(raw, list) and len(raw) > max_items:
+                    return self.fail(join_path(path, "value"),
+                                     f"a list of {len(raw):,} values; at most {max_items:,} "
+                                     "are allowed in one condition")
                 try:
                     literal = value_type.parse(raw)
                 except ValueParseError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.conditions import Condition
 from engine.errors import DefinitionError, EngineError, InvalidDefinition, join_path
+from engine.limits import LimitExceeded, current_limits, json_problem, render_budget, size_over
 from engine.params import ParamValue, compile_param_value
 from engine.registry import Registry
 from engine.scope import ScopeField, ScopeSchema
@@ -60,8 +61,18 @@ class CompiledStep:
     output_fields: list[ScopeField] = field(default_factory=list)
 
     def resolve_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The step's typed inputs for these scope values (see `StepType.resolve_inputs`)."""
-        return self.step_type.resolve_inputs(self, values)
+        """The step's typed inputs for these scope values (see `StepType.resolve_inputs`).
+
+        Raises `LimitExceeded` when they come to more than the step-input limit
+        (`Limits.step_input_max_bytes`): templates stop expanding as soon as they
+        pass it, and references to large values are measured before use."""
+        limit = current_limits().step_input_max_bytes
+        with render_budget(limit):
+            inputs = self.step_type.resolve_inputs(self, values)
+        if size_over(inputs, limit):
+            raise LimitExceeded(f"the inputs come to more than {limit:,} bytes (the limit of "
+                                "a step's inputs); refer to smaller values")
+        return inputs
 
 
 @dataclass
@@ -217,6 +228,12 @@ class _Validator:
     def run(self, data: object) -> ValidatedDefinition | None:
         if not isinstance(data, Mapping):
             self.error("", f"a definition must be a JSON object, not {describe_raw(data)}")
+            return None
+        limits = current_limits()
+        problem = json_problem(data, max_depth=limits.definition_max_depth,
+                               max_bytes=limits.definition_max_bytes, what="the definition")
+        if problem is not None:  # nothing else is looked at: it may be hostile
+            self.error(*problem)
             return None
         self.check_header(data)
         trigger = self.check_trigger(data.get("trigger"))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import DefinitionError, TemplateError, ValueParseError, join_path
+from engine.limits import current_limits
 from engine.scope import PathError, ScopeSchema, resolve_path
 from engine.templates import Template
 from engine.types.array import ArrayType
@@ -117,6 +118,11 @@ def compile_param_value(raw: object, param_type: ValueType, schema: ScopeSchema,
             and param_type.accepts_references):
         return _compile_reference(raw, param_type, schema, path, errors, path_hint)
     if isinstance(param_type, ArrayType) and isinstance(raw, list):
+        max_items = current_limits().list_max_items
+        if len(raw) > max_items:
+            errors.append(DefinitionError(path, f"a list of {len(raw):,} values; at most "
+                                                f"{max_items:,} are allowed"))
+            return None
         items: list[ParamValue] = []
         ok = True
         for index, item in enumerate(raw):

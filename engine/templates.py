@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine.errors import TemplateError, ValueParseError
+from engine.limits import active_budget
 from engine.registry import Registry
 from engine.scope import PathError, ScopeSchema, resolve_path
 from engine.types.base import ValueType
@@ -193,10 +194,17 @@ class Template:
         return problems
 
     def render(self, values: Mapping[str, Any], schema: ScopeSchema | None = None) -> str:
-        """Fill the placeholders in from `values` (unset paths render as "")."""
+        """Fill the placeholders in from `values` (unset paths render as "").
+
+        The text produced is charged to the active rendering budget
+        (`engine.limits.render_budget`): a template that would expand a large
+        value past the limit of a step's inputs raises `LimitExceeded` as soon as
+        it passes it, not after building the whole text."""
+        budget = active_budget()
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
+                budget.charge(part)
                 out.append(part)
                 continue
             value_type: ValueType | None = None
@@ -208,7 +216,9 @@ class Template:
             value = resolve_path(values, part.path)
             for name, argument in part.filters:
                 value = filter_registry.get(name).apply(value, value_type, argument)
-            out.append(_display(value, value_type))
+            text = _display(value, value_type)
+            budget.charge(text)
+            out.append(text)
         return "".join(out)
 
 

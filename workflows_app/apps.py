@@ -12,7 +12,8 @@ class WorkflowsAppConfig(AppConfig):
       thin model signal receivers) and steps, then ``workflow_triggers`` and
       ``workflow_steps`` modules of every installed app (a project adds a step or
       a trigger by writing one such module);
-    - answers the engine's ``Record[...]`` questions from registered models;
+    - answers the engine's ``Record[...]`` questions from registered models, and
+      gives it its size limits from the settings;
     - connects the django-q2 hook that sweeps for left-over work when a worker
       starts, and the live-updates receiver of the executor's `runs_changed` signal.
     """
@@ -23,11 +24,14 @@ class WorkflowsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from engine.limits import use_limits_provider
         from workflows_app import checks, steps  # noqa: F401  (registration)
+        from workflows_app.conf import engine_limits
         from workflows_app.records import install_record_provider
         from workflows_app.triggers import builtin  # noqa: F401  (registration)
 
         install_record_provider()
+        use_limits_provider(engine_limits)
         autodiscover_modules("workflow_triggers", "workflow_steps")
 
         from workflows_app.execution import worker_hooks

@@ -7,7 +7,8 @@
 - ``workflows.E004``: a ``MODELS`` entry's ``fields`` is neither ``"__all__"`` nor a
   list of field names of that model.
 - ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type (including a
-  ``RETENTION_DAYS`` that is not a positive integer or None).
+  ``RETENTION_DAYS`` that is not a positive integer or None, and a limit such as
+  ``MAX_DEFINITION_BYTES`` that is not a positive integer).
 
 All are tagged ``workflows``; E003 and E004 also ``models``.
 """
@@ -24,7 +25,7 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from .conf import DEFAULTS, SETTING_NAME, unknown_key_message
+from .conf import DEFAULTS, POSITIVE_INTEGER_SETTINGS, SETTING_NAME, unknown_key_message
 
 TAG = "workflows"
 
@@ -98,6 +99,11 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
             number = value[key]
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
                 errors.append(_type_error(key, "a non-negative integer"))
+    for key in POSITIVE_INTEGER_SETTINGS:
+        if key in value:
+            number = value[key]
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                errors.append(_type_error(key, "a positive whole number"))
     linger = value.get("WORKER_LINGER_SECONDS", 0)
     if isinstance(linger, bool) or not isinstance(linger, int | float) or linger < 0:
         errors.append(_type_error("WORKER_LINGER_SECONDS", "a non-negative number of seconds"))

@@ -26,6 +26,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from engine.limits import Limits
+
 SETTING_NAME = "WORKFLOWS"
 
 DEFAULTS: dict[str, Any] = {
@@ -60,7 +62,21 @@ DEFAULTS: dict[str, Any] = {
     # changes. None: every second when the channel layer cannot carry messages
     # between processes (the in-memory layer), never otherwise; 0: never.
     "LIVE_POLL_SECONDS": None,
+    # Deepest nesting of objects and lists accepted in an inbound webhook body.
+    "WEBHOOK_MAX_DEPTH": 64,
+    # Deepest nesting of objects and lists in a workflow definition.
+    "MAX_DEFINITION_DEPTH": 100,
+    # Largest workflow definition, in bytes of compact JSON.
+    "MAX_DEFINITION_BYTES": 1_048_576,
+    # Most values in one list written in a definition (one_of choices, recipients).
+    "MAX_LIST_ITEMS": 1000,
+    # Largest inputs of one step once its templates are filled in, in bytes.
+    "MAX_STEP_INPUT_BYTES": 1_048_576,
 }
+
+#: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).
+POSITIVE_INTEGER_SETTINGS = ("WEBHOOK_MAX_DEPTH", "MAX_DEFINITION_DEPTH",
+                             "MAX_DEFINITION_BYTES", "MAX_LIST_ITEMS", "MAX_STEP_INPUT_BYTES")
 
 
 def unknown_key_message(key: str) -> str:
@@ -118,6 +134,17 @@ class WorkflowSettings:
 
 
 workflow_settings = WorkflowSettings()
+
+
+def engine_limits() -> Limits:
+    """The engine's size limits, from the ``MAX_*`` settings (installed as the
+    engine's limits provider when the app is ready)."""
+    return Limits(
+        definition_max_depth=int(workflow_settings.MAX_DEFINITION_DEPTH),
+        definition_max_bytes=int(workflow_settings.MAX_DEFINITION_BYTES),
+        list_max_items=int(workflow_settings.MAX_LIST_ITEMS),
+        step_input_max_bytes=int(workflow_settings.MAX_STEP_INPUT_BYTES),
+    )
 
 
 @receiver(setting_changed)

@@ -22,6 +22,7 @@ _ISO = re.compile(
     re.IGNORECASE,
 )
 _MAX = timedelta(days=3650)
+_MAX_SECONDS = _MAX.total_seconds()
 
 
 @type_registry.register
@@ -40,17 +41,22 @@ class Duration(ValueType):
     def parse(self, raw: object) -> timedelta:
         if isinstance(raw, timedelta):
             value = raw
-        elif isinstance(raw, str):
-            value = self._parse_text(raw)
-        else:
+            if value < timedelta(0):
+                raise self.error(raw, "may not be negative")
+            if value > _MAX:
+                raise self.error(raw, "longer than ten years")
+            return value
+        if not isinstance(raw, str):
             raise self.error(raw, 'expected text such as "2 days" or "PT90M"')
-        if value < timedelta(0):
-            raise self.error(raw, "may not be negative")
-        if value > _MAX:
+        seconds = self._seconds(raw)
+        # Checked on the number of seconds, before any date arithmetic: a duration
+        # such as "99999999999 days" is refused here, never overflows later.
+        if seconds > _MAX_SECONDS:
             raise self.error(raw, "longer than ten years")
-        return value
+        return timedelta(seconds=seconds)
 
-    def _parse_text(self, raw: str) -> timedelta:
+    def _seconds(self, raw: str) -> float:
+        """The length of `raw` in seconds (exact for whole numbers, Python ints)."""
         text = raw.strip()
         if not text or len(text) > 100:
             raise self.error(raw, 'expected text such as "2 days" or "PT90M"')
@@ -61,13 +67,11 @@ class Duration(ValueType):
             parts = match.groupdict()
             if parts["years"] or parts["months"]:
                 raise self.error(raw, "months and years have no fixed length; use days")
-            return timedelta(
-                weeks=int(parts["weeks"] or 0),
-                days=int(parts["days"] or 0),
-                hours=int(parts["hours"] or 0),
-                minutes=int(parts["minutes"] or 0),
-                seconds=float(parts["seconds"] or 0),
-            )
+            whole = (int(parts["weeks"] or 0) * 604800 + int(parts["days"] or 0) * 86400
+                     + int(parts["hours"] or 0) * 3600 + int(parts["minutes"] or 0) * 60)
+            if whole > _MAX_SECONDS:
+                return float("inf")
+            return whole + float(parts["seconds"] or 0)
         total = 0.0
         position = 0
         while position < len(text):
@@ -81,7 +85,7 @@ class Duration(ValueType):
                                       "days or weeks)")
             total += float(amount) * factor
             position = match.end()
-        return timedelta(seconds=total)
+        return total
 
     def to_json(self, value: Any) -> Any:
         if value is None:

@@ -211,7 +211,7 @@ def test_an_inactive_manual_workflow_cannot_be_started(editor, history: History)
     ('{"schema_version": 1, "name": 1e999}', "name"),  # not a finite number
     ('{"schema_version": 1, "name": "a\\u0000b"}', "name"),  # PostgreSQL cannot store NUL
     ('{"steps": [{"key": "\\ud800"}]}', "steps[0].key"),  # a lone surrogate
-    ("[" * 150 + "]" * 150, "[0]" * 101),  # nested too deeply
+    ("[" * 150 + "]" * 150, "[0]" * 100),  # nested deeper than 100 levels
 ])
 def test_bodies_that_cannot_be_stored_are_refused(editor, raw: str, path: str) -> None:
     response = editor.post(API + "workflows/", raw, content_type="application/json")

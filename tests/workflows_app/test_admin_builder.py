@@ -519,7 +519,7 @@ def test_import_the_same_file_twice_makes_no_new_version(admin_client_: Client) 
 
 
 @pytest.mark.parametrize(("data", "expected"), [
-    (b"{not json", "invalid JSON at line 1"),
+    (b"{not json", "not valid JSON (line 1, column 2"),
     (b"\xff\xfe\x00", "not UTF-8"),
     (b"[]", "empty list"),
 ])

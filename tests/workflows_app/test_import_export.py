@@ -61,7 +61,7 @@ def test_changed_file_makes_a_new_version(tmp_path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "line 1 column 2: invalid JSON"),
+    ("{not json", "not valid JSON (line 1, column 2"),
     ('{"schema_version": 1, "name": "X", "trigger": {"type": "model.created", '
      '"model": "demo.order"}, "steps": [{"key": "a", "type": "fax.send"}]}',
      'steps[0].type: unknown step type "fax.send"'),

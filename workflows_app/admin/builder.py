@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import DefinitionError, InvalidDefinition
+from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, scope_metadata
 from workflows_app.models import Workflow
 from workflows_app.services import save_definition
@@ -36,15 +37,15 @@ NEW_DEFINITION: dict[str, Any] = {"schema_version": 1, "name": "", "description"
 
 
 def parse_definition(raw: str) -> tuple[Any, list[DefinitionError]]:
-    """Read the posted `definition` field; an error (path "") when it is not JSON."""
+    """Read the posted `definition` field strictly (`workflows_app.json_input`): an
+    error, and no definition, when it is not JSON or passes the size limits (such
+    a definition is not shown back: the page shows the stored one)."""
     if not raw.strip():
         return None, [DefinitionError("", "the form sent no definition")]
     try:
-        return json.loads(raw), []
-    except json.JSONDecodeError as exc:
-        return None, [DefinitionError(
-            "", f"the definition is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg})")]
+        return parse_definition_text(raw), []
+    except JSONInputError as exc:
+        return None, [DefinitionError(exc.path, exc.message)]
 
 
 class BuilderPage:

@@ -11,12 +11,12 @@ Both are mounted under the workflow admin and wrapped in `admin_site.admin_view`
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
+from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import scope_metadata
 from workflows_app.triggers.schedule.trigger import cron_problem, describe_cron
 
@@ -50,9 +50,9 @@ def scope_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
     else:
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
-        definition = json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError as exc:
-        return JsonResponse({"error": f"invalid JSON: {exc.msg}"}, status=400)
+        definition = parse_definition_text(raw) if raw.strip() else {}
+    except JSONInputError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     return JsonResponse(scope_metadata(definition))
 
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from engine import DefinitionError, InvalidDefinition, check_definition
+from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.models import Workflow
 from workflows_app.services import export_definition, import_definition
 
@@ -71,10 +72,9 @@ def read_definitions(data: bytes) -> tuple[list[Any], list[DefinitionError], boo
     except UnicodeDecodeError as exc:
         return [], [DefinitionError("", f"the file is not UTF-8 text ({exc.reason})")], False
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return [], [DefinitionError("", f"invalid JSON at line {exc.lineno} column "
-                                        f"{exc.colno}: {exc.msg}")], False
+        parsed = parse_definition_text(text, as_list=True)
+    except JSONInputError as exc:
+        return [], [DefinitionError(exc.path, exc.message)], False
     is_list = isinstance(parsed, list)
     definitions = parsed if is_list else [parsed]
     if not definitions:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from engine import InvalidDefinition
+from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.services import import_definition
 
 
@@ -44,13 +44,12 @@ class Command(BaseCommand):
 
     def import_file(self, path: Path, *, activate: bool) -> bool:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            self.stderr.write(f"{path}: not UTF-8 text ({exc.reason})")
+            data = parse_definition_text(path.read_bytes(), as_list=True)
+        except OSError as exc:
+            self.stderr.write(f"{path}: cannot be read ({exc.strerror or exc})")
             return False
-        except json.JSONDecodeError as exc:
-            self.stderr.write(f"{path}: line {exc.lineno} column {exc.colno}: invalid JSON: "
-                              f"{exc.msg}")
+        except JSONInputError as exc:
+            self.stderr.write(f"{path}: {exc}")
             return False
         definitions = data if isinstance(data, list) else [data]
         try:

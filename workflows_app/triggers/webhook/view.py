@@ -8,9 +8,9 @@ the `workflows_app.webhooks` logger); only an accepted request records an event:
 | status | when |
 |---|---|
 | 202 | accepted: `{"event_id": ...}`; the workflow runs in a worker |
-| 400 | bad Content-Length, body not UTF-8 JSON, JSON not an object or array, webhook-id too long |
+| 400 | bad Content-Length, body not UTF-8 JSON, JSON not an object or array, text with NUL characters or lone surrogates, `NaN`/`Infinity`/`1e999`, nesting deeper than `WORKFLOWS["WEBHOOK_MAX_DEPTH"]`, webhook-id too long |
 | 401 | signature required but missing, malformed, wrong, or timestamp outside the tolerance |
-| 404 | no active webhook workflow has this token (nothing else is said) |
+| 404 | no active webhook workflow has this token, or the token is not one (nothing else is said) |
 | 405 | not a POST |
 | 409 | this `webhook-id` was already received for this workflow (a replay) |
 | 413 | body larger than `WORKFLOWS["WEBHOOK_MAX_BYTES"]` |
@@ -21,7 +21,6 @@ the `workflows_app.webhooks` logger); only an accepted request records an event:
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.redaction import REDACTED, SECRET_KEY_RE
+from workflows_app.json_input import JSONInputError, parse_json
 from workflows_app.models import Event, WebhookDelivery, Workflow
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ logger = logging.getLogger("workflows_app.webhooks")
 TIMESTAMP_TOLERANCE = "5 minutes"
 MAX_WEBHOOK_ID_LENGTH = 150
 MAX_TOKEN_LENGTH = 64
+#: What a token looks like (`secrets.token_urlsafe`); anything else is refused
+#: before the database is asked.
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,%d}$" % MAX_TOKEN_LENGTH)
 MAX_LOGGED_HEADERS = 100
 MAX_HEADER_VALUE_LENGTH = 1000
 _JSON_CONTENT_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
@@ -82,8 +85,14 @@ def header_items(request: HttpRequest) -> list[tuple[str, str]]:
             continue
         if value in (None, ""):
             continue
-        items.append((name.lower().replace("_", "-"), str(value)))
+        items.append((name.lower().replace("_", "-"), storable_text(str(value))))
     return sorted(items)
+
+
+def storable_text(text: str) -> str:
+    """`text` with NUL characters (which PostgreSQL cannot store) made visible as
+    U+FFFD; header values reach the log and the event as they were sent otherwise."""
+    return text.replace("\x00", "\ufffd")
 
 
 def is_secret_header(name: str) -> bool:
@@ -123,8 +132,8 @@ class WebhookReceiver:
         self.delivery = WebhookDelivery(
             method=request.method or "",
             remote_addr=remote_address(request),
-            content_type=str(request.META.get("CONTENT_TYPE", ""))[:200],
-            webhook_id=str(request.META.get("HTTP_WEBHOOK_ID", ""))[:200],
+            content_type=storable_text(str(request.META.get("CONTENT_TYPE", "")))[:200],
+            webhook_id=storable_text(str(request.META.get("HTTP_WEBHOOK_ID", "")))[:200],
             headers=logged_headers(request),
         )
 
@@ -139,7 +148,7 @@ class WebhookReceiver:
     # -- the checks, in order --------------------------------------------------
 
     def find_workflow(self) -> Workflow | None:
-        if not self.token or len(self.token) > MAX_TOKEN_LENGTH:
+        if not TOKEN_RE.match(self.token):
             return None
         return (Workflow.objects.filter(webhook_token=self.token, trigger_type=self.trigger.key,
                                         is_active=True)
@@ -226,9 +235,11 @@ class WebhookReceiver:
     @staticmethod
     def parse(text: str) -> Any:
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise Refused(400, f"body is not valid JSON: {exc}"[:300]) from None
+            data = parse_json(text, max_depth=int(workflow_settings.WEBHOOK_MAX_DEPTH),
+                              what="the body")
+        except JSONInputError as exc:
+            where = f" (at {exc.path})" if exc.path else ""
+            raise Refused(400, f"{exc.message}{where}"[:300]) from None
         if not isinstance(data, dict | list):
             raise Refused(400, "the JSON body must be an object or an array")
         return data
@@ -238,6 +249,8 @@ class WebhookReceiver:
         webhook_id = self.request.META.get("HTTP_WEBHOOK_ID", "")
         if len(webhook_id) > MAX_WEBHOOK_ID_LENGTH:
             raise Refused(400, f"webhook-id is longer than {MAX_WEBHOOK_ID_LENGTH} characters")
+        if not webhook_id.isprintable():
+            raise Refused(400, "webhook-id may not contain control characters")
         dedupe_key = f"webhook:{self.workflow.pk}:{webhook_id}" if webhook_id else None
         replay = Refused(409, f"webhook-id {webhook_id!r} was already received: replay "
                               "refused")
