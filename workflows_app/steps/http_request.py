@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
-import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import urllib3
 from standardwebhooks.webhooks import Webhook
@@ -17,7 +14,13 @@ from engine.errors import ValueParseError
 from engine.types import JSON, URL, Choice, Number, String
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.flow import StepError
-from workflows_app.net import BlockedAddress, resolve_public_address
+from workflows_app.net import (
+    BlockedAddress,
+    Response,
+    ResponseTooLarge,
+    TooManyRedirects,
+    send,
+)
 from workflows_app.steps.types import URLTemplate
 
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -32,9 +35,11 @@ class HttpRequest(StepType):
 
     Sends `Idempotency-Key: <run id>:<step key>`; with a `signing_secret` the
     request is signed in the Standard Webhooks format. Targets that resolve to
-    loopback, private or link-local addresses are refused unless listed in
+    any address that is not public (loopback, private, link-local, shared,
+    IPv6 encodings of those...) are refused unless listed in
     `WORKFLOWS["HTTP_ALLOWED_PRIVATE_HOSTS"]` (checked after DNS resolution,
-    when the request is sent).
+    when the request is sent, by `workflows_app.net`). Redirects are followed up
+    to five times, each hop checked the same way.
     """
 
     key = "http.request"
@@ -61,29 +66,30 @@ class HttpRequest(StepType):
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
         method = str(inputs.get("method") or "POST").upper()
         url = self._checked_url(inputs["url"])
-        parts = urlsplit(url)
-        secure = parts.scheme.lower() == "https"
-        port = parts.port or (443 if secure else 80)
-        host = parts.hostname or ""
-        try:
-            target = resolve_public_address(host, port)
-        except BlockedAddress as exc:
-            raise StepError(f"refused to call {url}: {exc}") from None
         body = inputs.get("body")
         data = None if body is None or method == "GET" else json.dumps(body).encode()
-        headers = self._headers(inputs.get("headers"), host, parts.port, context)
+        headers = self._headers(inputs.get("headers"), context)
         if data is not None:
             headers["Content-Type"] = "application/json"
         secret = inputs.get("signing_secret")
         if secret:
             self._sign(headers, secret, data or b"", context)
-        response = self._send(method, target, secure, parts, headers, data,
-                              self._timeout(inputs.get("timeout_seconds")))
-        status = response["status_code"]
+        try:
+            response = send(method, url, headers=headers, body=data,
+                            timeout=self._timeout(inputs.get("timeout_seconds")),
+                            max_response_bytes=MAX_RESPONSE_BYTES)
+        except BlockedAddress as exc:
+            raise StepError(f"refused to call {url}: {exc}") from None
+        except (ResponseTooLarge, TooManyRedirects) as exc:
+            raise StepError(f"{method} {url}: {exc}") from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise StepError(f"{method} {url} failed: {exc}") from None
+        result = self._result(response)
+        status = result["status_code"]
         if status >= 400:
             raise StepError(f"{method} {url} answered HTTP {status}: "
-                            f"{str(response['body'])[:300]}")
-        return response
+                            f"{str(result['body'])[:300]}")
+        return result
 
     @staticmethod
     def _checked_url(raw: Any) -> str:
@@ -99,7 +105,7 @@ class HttpRequest(StepType):
         return max(0.1, min(value, limit))
 
     @staticmethod
-    def _headers(raw: Any, host: str, port: int | None, context: Any) -> dict[str, str]:
+    def _headers(raw: Any, context: Any) -> dict[str, str]:
         if raw is not None and not isinstance(raw, Mapping):
             raise StepError("headers must be an object of names and text values")
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -108,7 +114,6 @@ class HttpRequest(StepType):
             if "\n" in text or "\r" in text or "\n" in str(name) or "\r" in str(name):
                 raise StepError(f'header "{name}" may not contain line breaks')
             headers[str(name)] = text
-        headers["Host"] = host if port is None else f"{host}:{port}"
         headers["Idempotency-Key"] = context.idempotency_key
         return headers
 
@@ -125,45 +130,16 @@ class HttpRequest(StepType):
                                                    data.decode())
 
     @staticmethod
-    def _send(method: str, target: Any, secure: bool, parts: Any, headers: dict[str, str],
-              data: bytes | None, timeout: float) -> dict[str, Any]:
-        pool_class = urllib3.HTTPSConnectionPool if secure else urllib3.HTTPConnectionPool
-        options: dict[str, Any] = {"timeout": urllib3.Timeout(total=timeout), "retries": False,
-                                   "maxsize": 1}
-        if secure:
-            options.update(server_hostname=target.host, assert_hostname=target.host)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        started = time.monotonic()
-        with pool_class(target.address, target.port, **options) as pool:
-            try:
-                response = pool.urlopen(method, path, body=data, headers=headers,
-                                        redirect=False, preload_content=False)
-            except urllib3.exceptions.HTTPError as exc:
-                raise StepError(f"{method} {parts.geturl()} failed: {exc}") from None
-            try:
-                raw = response.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-            finally:
-                response.release_conn()
-        if len(raw) > MAX_RESPONSE_BYTES:
-            raise StepError(f"the response is larger than {MAX_RESPONSE_BYTES} bytes")
-        content_type = response.headers.get("Content-Type", "")
-        charset = re.search(r"charset=([\w.-]+)", content_type)
-        encoding = charset.group(1) if charset else "utf-8"
-        try:
-            text = raw.decode(encoding, errors="replace")
-        except LookupError:
-            text = raw.decode("utf-8", errors="replace")
+    def _result(response: Response) -> dict[str, Any]:
+        text = response.text()
         body: Any = text
-        if "json" in content_type and text:
+        if "json" in response.content_type and text:
             try:
                 body = json.loads(text)
             except ValueError:
                 body = text
-        return {
-            "status_code": response.status,
-            "body": body,
-            "headers": {name.lower(): value for name, value in response.headers.items()},
-            "elapsed_ms": int((time.monotonic() - started) * 1000),
-        }
+        result = {"status_code": response.status, "body": body, "headers": response.headers,
+                  "elapsed_ms": response.elapsed_ms}
+        if response.redirects:
+            result["redirected_to"] = response.url
+        return result

@@ -8,7 +8,8 @@ the `workflows_app.webhooks` logger); only an accepted request records an event:
 | status | when |
 |---|---|
 | 202 | accepted: `{"event_id": ...}`; the workflow runs in a worker |
-| 400 | bad Content-Length, body not UTF-8 JSON, JSON not an object or array, text with NUL characters or lone surrogates, `NaN`/`Infinity`/`1e999`, nesting deeper than `WORKFLOWS["WEBHOOK_MAX_DEPTH"]`, webhook-id too long |
+| 400 | bad Content-Length, body not UTF-8 JSON, JSON not an object or array, bad webhook-id |
+| 400 | NUL or lone surrogates in text, `NaN`/`Infinity`/`1e999`, nesting past the limit |
 | 401 | signature required but missing, malformed, wrong, or timestamp outside the tolerance |
 | 404 | no active webhook workflow has this token, or the token is not one (nothing else is said) |
 | 405 | not a POST |
@@ -47,7 +48,7 @@ MAX_WEBHOOK_ID_LENGTH = 150
 MAX_TOKEN_LENGTH = 64
 #: What a token looks like (`secrets.token_urlsafe`); anything else is refused
 #: before the database is asked.
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,%d}$" % MAX_TOKEN_LENGTH)
+TOKEN_RE = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_TOKEN_LENGTH}}}$")
 MAX_LOGGED_HEADERS = 100
 MAX_HEADER_VALUE_LENGTH = 1000
 _JSON_CONTENT_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
