@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from engine.errors import DefinitionError, ValueParseError
+from engine.redaction import SECRET_VALUE, Redaction
 from engine.registry import Registry
 from engine.scope import ScopeField, ScopeSchema
 from engine.types.base import ValueType
@@ -44,9 +45,20 @@ class Param:
     required: bool = True
     default: Any = None
     help: str = ""
-    #: Redacted from run logs (e.g. a signing secret).
+    #: The whole value is secret (a signing secret, an API key): hidden in the run
+    #: history and from people who may not change the workflow.
     secret: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: How the value is hidden when only parts of it are secret (e.g.
+    #: `HeaderValues()` for an object of HTTP headers); see `engine.redaction`.
+    redaction: Redaction | None = None
+
+    @property
+    def hiding(self) -> Redaction | None:
+        """The declared way this param's value is hidden, or None (shown as is)."""
+        if self.redaction is not None:
+            return self.redaction
+        return SECRET_VALUE if self.secret else None
 
     @property
     def display_label(self) -> str:

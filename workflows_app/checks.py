@@ -99,6 +99,10 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
             number = value[key]
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
                 errors.append(_type_error(key, "a non-negative integer"))
+    if "VISIBLE_HEADERS" in value:
+        names = value["VISIBLE_HEADERS"]
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            errors.append(_type_error("VISIBLE_HEADERS", "a list of header names"))
     for key in POSITIVE_INTEGER_SETTINGS:
         if key in value:
             number = value[key]

@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # changes. None: every second when the channel layer cannot carry messages
     # between processes (the in-memory layer), never otherwise; 0: never.
     "LIVE_POLL_SECONDS": None,
+    # Header names whose values are shown in clear (besides the built-in harmless
+    # ones such as Content-Type); every other header value is shown as [redacted].
+    "VISIBLE_HEADERS": [],
     # Deepest nesting of objects and lists accepted in an inbound webhook body.
     "WEBHOOK_MAX_DEPTH": 64,
     # Deepest nesting of objects and lists in a workflow definition.

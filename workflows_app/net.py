@@ -156,8 +156,8 @@ def resolve_public_address(host: str, port: int) -> Target:
         shown = ", ".join(str(address) for address in refused)
         mixed = " (among its other addresses)" if len(refused) < len(addresses) else ""
         raise BlockedAddress(
-            f'"{host}" resolves to {shown}{mixed}, a private, loopback, link-local or '
-            'otherwise non-public address; add it to WORKFLOWS["HTTP_ALLOWED_PRIVATE_HOSTS"] '
+            f'"{host}" resolves to {shown}{mixed}, a private, loopback or link-local address '
+            '(or another non-public one); add it to WORKFLOWS["HTTP_ALLOWED_PRIVATE_HOSTS"] '
             "to allow it")
     return Target(host, str(addresses[0]), port)
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import DefinitionError, InvalidDefinition
+from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, scope_metadata
 from workflows_app.models import Workflow
@@ -170,6 +171,8 @@ class BuilderPage:
         request = self.request
         admin = self.model_admin
         readonly = not self.can_edit()
+        if readonly:  # values its steps declare secret are for those who may change it
+            definition = redact_definition(definition)
         error_dicts = [error.as_dict() for error in errors]
         trigger_actions, trigger_details = self.trigger_extras(readonly)
         metadata = builder_metadata(urls=self.urls(), readonly=readonly,

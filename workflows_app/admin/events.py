@@ -24,6 +24,7 @@ from workflows_app.admin import run_display, why
 from workflows_app.admin.filters import TriggerFilter
 from workflows_app.admin.run_display import DateRangeFilter, event_summary, status_badge
 from workflows_app.admin.runs import HistoryAdminMixin, why_link
+from workflows_app.execution.redaction import event_payload_for
 from workflows_app.models import Event, Run, Workflow, WorkflowEvaluation
 from workflows_app.templatetags.workflows_history import when
 from workflows_app.triggers.lookup import trigger_label
@@ -119,7 +120,8 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
             "event": event,
             "status_badge": status_badge(event.status, event.get_status_display()),
             "trigger_label": trigger_label(event.trigger_type),
-            "payload_json": run_display.pretty_json(event.payload),
+            "payload_json": run_display.pretty_json(event_payload_for(request.user,
+                                                                      event.payload)),
             "evaluations": why.evaluation_items(event),
             "not_considered": why.not_considered(event),
             "runs": list(event.runs.select_related("workflow", "version").order_by("pk")),

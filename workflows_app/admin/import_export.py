@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from engine import DefinitionError, InvalidDefinition, check_definition
+from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.models import Workflow
 from workflows_app.services import export_definition, import_definition
@@ -45,7 +46,9 @@ def download_json(model_admin: WorkflowAdmin, request: HttpRequest,
         messages.warning(request, "Not exported (no saved definition): " + ", ".join(skipped))
     if not exportable:
         return None
-    data = [export_definition(workflow) for workflow in exportable]
+    # Values the steps declare secret go only to those who may change the workflow.
+    data = [export_definition(workflow) if model_admin.has_change_permission(request, workflow)
+            else redact_definition(export_definition(workflow)) for workflow in exportable]
     filename = (f"{slugify(exportable[0].name) or 'workflow'}.json" if len(exportable) == 1
                 else "workflows.json")
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False) + "\n",

@@ -44,6 +44,7 @@ from workflows_app.admin.run_display import (
     human_duration,
     status_badge,
 )
+from workflows_app.execution.redaction import event_payload_for
 from workflows_app.live import markers
 from workflows_app.models import (
     Event,
@@ -300,7 +301,8 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
             "trigger_label": trigger_label(event.trigger_type),
             "status_badge": status_badge(run.status, run.get_status_display(), run_id=run.pk),
             "duration": human_duration(run.duration) if run.duration is not None else "",
-            "payload_json": run_display.pretty_json(event.payload),
+            "payload_json": run_display.pretty_json(event_payload_for(request.user,
+                                                                      event.payload)),
             "evaluation": evaluation,
             "explanation": run_display.explanation_tree(evaluation.explanation
                                                         if evaluation else None),

@@ -24,12 +24,17 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import InvalidDefinition
-from workflows_app.admin.diff import path_changes, pretty, readable_path, unified_diff
+from engine.redaction import REDACTED
+from workflows_app.admin.diff import Change, path_changes, pretty, readable_path, unified_diff
+from workflows_app.execution.redaction import redact_definition
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import restore_version
 
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
+
+#: Set on a version by `WorkflowVersionAdmin.get_object` for users who may see secrets.
+REVEAL_ATTRIBUTE = "_workflows_reveal_secrets"
 
 
 def _workflow(model_admin: WorkflowAdmin, request: HttpRequest, object_id: str) -> Workflow:
@@ -64,6 +69,22 @@ def diff_lines(old: Any, new: Any, old_name: str, new_name: str) -> list[tuple[s
     return classified
 
 
+def _visible_changes(raw_a: Any, raw_b: Any, shown_a: Any, shown_b: Any) -> list[Change]:
+    """The changes between two versions as shown (`shown_*`: redacted for people
+    who may not change the workflow). A secret that changed is listed as changed,
+    with both values hidden, rather than disappearing from the list."""
+    shown = {change.path: change for change in path_changes(shown_a, shown_b)}
+    changes = []
+    for change in path_changes(raw_a, raw_b):
+        if change.path in shown:
+            changes.append(shown.pop(change.path))
+        elif shown_a is not raw_a:
+            changes.append(Change(change.path, change.kind,
+                                  old=REDACTED if change.kind != "added" else None,
+                                  new=REDACTED if change.kind != "removed" else None))
+    return changes + list(shown.values())
+
+
 def compare_view(model_admin: WorkflowAdmin, request: HttpRequest,
                  object_id: str) -> HttpResponse:
     """Differences between versions `?a=` (older) and `?b=` (newer) of a workflow."""
@@ -80,6 +101,12 @@ def compare_view(model_admin: WorkflowAdmin, request: HttpRequest,
     if number_a not in by_number or number_b not in by_number:
         raise Http404("No such version.")
     version_a, version_b = by_number[number_a], by_number[number_b]
+    can_change = model_admin.has_change_permission(request, workflow)
+    # Values the steps declare secret are for those who may change the workflow.
+    definition_a = version_a.definition if can_change else redact_definition(
+        version_a.definition)
+    definition_b = version_b.definition if can_change else redact_definition(
+        version_b.definition)
     opts = model_admin.model._meta
     context = {
         **model_admin.admin_site.each_context(request),
@@ -92,13 +119,14 @@ def compare_view(model_admin: WorkflowAdmin, request: HttpRequest,
         "version_a": version_a,
         "version_b": version_b,
         "live_number": live_number,
-        "changes": [(change, readable_path(change.path, version_b.definition
-                                           if change.kind != "removed" else version_a.definition))
-                    for change in path_changes(version_a.definition, version_b.definition)],
-        "diff_lines": diff_lines(version_a.definition, version_b.definition,
+        "changes": [(change, readable_path(change.path, definition_b
+                                           if change.kind != "removed" else definition_a))
+                    for change in _visible_changes(version_a.definition, version_b.definition,
+                                                   definition_a, definition_b)],
+        "diff_lines": diff_lines(definition_a, definition_b,
                                  f"version {number_a}", f"version {number_b}"),
-        "definition_b": pretty(version_b.definition),
-        "can_restore": model_admin.has_change_permission(request, workflow),
+        "definition_b": pretty(definition_b),
+        "can_restore": can_change,
         "has_view_permission": True,
     }
     return TemplateResponse(request, "workflows_app/admin/version_compare.html", context)
@@ -148,7 +176,22 @@ class WorkflowVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="definition")
     def pretty_definition(self, obj: WorkflowVersion) -> str:
-        return format_html('<pre class="workflow-json">{}</pre>', pretty(obj.definition))
+        definition = obj.definition
+        if not getattr(obj, REVEAL_ATTRIBUTE, False):
+            definition = redact_definition(definition)
+        return format_html('<pre class="workflow-json">{}</pre>', pretty(definition))
+
+    def get_object(self, request: HttpRequest, object_id: str,
+                   from_field: str | None = None) -> WorkflowVersion | None:
+        """The version, marked with whether this user may see its secret values (those
+        who may change its workflow)."""
+        version = super().get_object(request, object_id, from_field)
+        if version is not None:
+            workflow_admin = self.admin_site._registry.get(Workflow)
+            reveal = bool(workflow_admin and workflow_admin.has_change_permission(
+                request, version.workflow))
+            setattr(version, REVEAL_ATTRIBUTE, reveal)
+        return version
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

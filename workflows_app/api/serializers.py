@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from workflows_app.execution.redaction import definition_for, event_payload_for
 from workflows_app.models import (
     Event,
     Run,
@@ -52,6 +53,12 @@ def _user(user: Any) -> dict[str, Any] | None:
     return UserSummarySerializer(user).data if user is not None else None
 
 
+def _viewer(serializer: serializers.BaseSerializer) -> Any:
+    """The user the data is for (None without a request: secrets stay hidden)."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class WorkflowSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -81,7 +88,8 @@ class WorkflowSerializer(serializers.ModelSerializer):
     @extend_schema_field({**_OBJECT, "properties": {"type": {"type": "string"}},
                           "required": ["type"]})
     def get_trigger(self, workflow: Workflow) -> dict[str, Any]:
-        return {"type": workflow.trigger_type, **(workflow.trigger_config or {})}
+        trigger = {"type": workflow.trigger_type, **(workflow.trigger_config or {})}
+        return definition_for(_viewer(self), {"trigger": trigger})["trigger"]
 
     def get_trigger_label(self, workflow: Workflow) -> str:
         return trigger_label(workflow.trigger_type)
@@ -112,7 +120,9 @@ class WorkflowDetailSerializer(WorkflowSerializer):
 
     @extend_schema_field({**_OBJECT, "nullable": True})
     def get_definition(self, workflow: Workflow) -> dict[str, Any] | None:
-        return workflow.live_version.definition if workflow.live_version_id else None
+        if not workflow.live_version_id:
+            return None
+        return definition_for(_viewer(self), workflow.live_version.definition)
 
     def get_version_count(self, workflow: Workflow) -> int:
         return workflow.versions.count()
@@ -152,11 +162,17 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSerializer):
-    definition = _Object(read_only=True)
+    definition = serializers.SerializerMethodField(
+        help_text="The definition of this version; values its steps declare secret are "
+                  '"[redacted]" for those who may not change workflows.')
 
     class Meta(VersionSerializer.Meta):
         fields = [*VersionSerializer.Meta.fields, "definition"]
         read_only_fields = fields
+
+    @extend_schema_field(_OBJECT)
+    def get_definition(self, version: WorkflowVersion) -> dict[str, Any]:
+        return definition_for(_viewer(self), version.definition)
 
 
 
@@ -232,8 +248,10 @@ class EventSerializer(serializers.ModelSerializer):
 class EventDetailSerializer(EventSerializer):
     """An event with its data, causal chain and the runs it started."""
 
-    payload = _Object(help_text="The scope values: record, previous, data, "
-                                              "payload, headers, inputs.")
+    payload = serializers.SerializerMethodField(
+        help_text="The scope values: record, previous, data, payload, headers, inputs. "
+                  "Header values other than harmless ones are \"[redacted]\" for those "
+                  "who may not change workflows.")
     runs = serializers.SerializerMethodField()
 
     class Meta(EventSerializer.Meta):
@@ -245,12 +263,20 @@ class EventDetailSerializer(EventSerializer):
     def get_runs(self, event: Event) -> list[int]:
         return sorted(run.pk for run in event.runs.all())
 
+    @extend_schema_field(_OBJECT)
+    def get_payload(self, event: Event) -> Any:
+        return event_payload_for(_viewer(self), event.payload)
+
 
 
 class RunEventSerializer(serializers.ModelSerializer):
     """The event a run is for, with its data."""
 
-    payload = _Object()
+    payload = serializers.SerializerMethodField()
+
+    @extend_schema_field(_OBJECT)
+    def get_payload(self, event: Event) -> Any:
+        return event_payload_for(_viewer(self), event.payload)
 
     class Meta:
         model = Event

@@ -20,6 +20,7 @@ from engine import InvalidDefinition
 from workflows_app.conf import workflow_settings
 from workflows_app.execution import statements
 from workflows_app.execution.definitions import compiled_definition
+from workflows_app.execution.redaction import redact_event_payload
 from workflows_app.execution.search_text import fill_search_texts, search_text_for
 from workflows_app.execution.values import event_values
 from workflows_app.models import (
@@ -202,7 +203,8 @@ def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[in
             Event.objects.filter(pk=event.pk).update(
                 status=EventStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:5000],
                 dispatch_attempts=F("dispatch_attempts") + 1, dispatched_at=timezone.now(),
-                search_text=search_text_for(event.summary, event.payload))
+                search_text=search_text_for(event.summary,
+                                            redact_event_payload(event.payload)))
             continue
         dispatched.append(event.pk)
     batch_inserts.flush()

@@ -47,7 +47,7 @@ from workflows_app.execution import statements
 from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.flow import StepError, StopRun, WaitUntil
-from workflows_app.execution.redaction import redact, redact_text, secret_values
+from workflows_app.execution.redaction import redact_inputs, redact_text
 from workflows_app.execution.signals import runs_changed, runs_finished
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import event_values, hydrate
@@ -235,7 +235,6 @@ class BatchExecutor:
         row.started_at = now
         row.due_at = None
         row.error = ""
-        secret_names = [param.name for param in step.step_type.params if param.secret]
         try:
             plan.inputs = step.resolve_inputs(state.values)
         except Exception as exc:  # a value that no longer fits its type
@@ -243,8 +242,8 @@ class BatchExecutor:
                          error=f"could not resolve the inputs: {error_text(exc)}")
             self._after_failure(state, step, row)
             return False
-        plan.secrets = secret_values(plan.inputs, secret_names=secret_names)
-        row.inputs = json_value(redact(plan.inputs, secret_names=secret_names))
+        shown, plan.secrets = redact_inputs(step.step_type, plan.inputs)
+        row.inputs = json_value(shown)
         plan.context = StepContext(run_id=state.run.pk, workflow_id=state.run.workflow_id,
                                    step_key=step.key, attempt=row.attempt, now=now,
                                    values=state.values, chain=tuple(state.run.chain),

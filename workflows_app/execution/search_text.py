@@ -1,7 +1,8 @@
 """Search text for events, computed in the worker at dispatch (never in the request).
 
 `Event.search_text` is the lower-cased summary and every value of the event's
-data, plus, for an event about a record, the text of the records its foreign keys
+data (webhook header values only where harmless: a secret is not searchable),
+plus, for an event about a record, the text of the records its foreign keys
 point to (their `str()` and text fields): an order's event holds its customer as
 an id, and support staff search runs by the customer's e-mail or name. One query
 per related model per batch; the dispatcher writes the texts in the same UPDATE
@@ -17,6 +18,7 @@ from typing import Any
 
 from django.db import models
 
+from workflows_app.execution.redaction import redact_event_payload
 from workflows_app.models import Event
 from workflows_app.records import get_registration
 
@@ -84,4 +86,5 @@ def fill_search_texts(events: list[Event]) -> None:
     for event in events:
         related = " ".join(texts.get((model, str(pk)), "") for model, pk in per_event.get(
             event.pk, ()))
-        event.search_text = search_text_for(event.summary, event.payload, related)
+        event.search_text = search_text_for(event.summary, redact_event_payload(event.payload),
+                                            related)

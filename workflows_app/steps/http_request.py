@@ -11,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from engine import Output, Param, StepType, step_registry
 from engine.errors import ValueParseError
+from engine.redaction import HeaderValues
 from engine.types import JSON, URL, Choice, Number, String
 from workflows_app.conf import workflow_settings
 from workflows_app.execution.flow import StepError
@@ -49,8 +50,10 @@ class HttpRequest(StepType):
     params = (
         Param("method", Choice(METHODS), "Method", required=False, default="POST"),
         Param("url", URLTemplate(), "URL"),
-        Param("headers", JSON(), "Headers", required=False,
-              help='Extra headers, e.g. {"Authorization": "Bearer ..."}.'),
+        Param("headers", JSON(), "Headers", required=False, redaction=HeaderValues(),
+              help='Extra headers, e.g. {"Authorization": "Bearer ..."}. Only the values '
+                   "of harmless headers (Accept, Content-Type...) are shown to people who "
+                   "may not change the workflow and in the run history."),
         Param("body", JSON(), "Body", required=False,
               help="JSON to send; text values may use {{ variables }}."),
         Param("timeout_seconds", Number(), "Timeout (seconds)", required=False, default=10),

@@ -51,4 +51,5 @@ class EventViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Read an event: its data, evaluations and runs",
                    responses={200: EventDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(EventDetailSerializer(self.get_object()).data)
+        return Response(EventDetailSerializer(self.get_object(),
+                                              context={"request": request}).data)

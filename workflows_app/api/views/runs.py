@@ -52,7 +52,8 @@ class RunViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
         return RunSerializer if self.action == "list" else RunDetailSerializer
 
     def _detail(self, run: Run, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk)).data,
+        return Response(RunDetailSerializer(self.get_queryset().get(pk=run.pk),
+                                            context={"request": self.request}).data,
                         status=status_code)
 
     @extend_schema(summary="List runs, newest first", parameters=[RunFilter],
@@ -65,7 +66,8 @@ class RunViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     @extend_schema(summary="Read a run: its event, explanation, steps and history",
                    responses={200: RunDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(RunDetailSerializer(self.get_object()).data)
+        return Response(RunDetailSerializer(self.get_object(),
+                                            context={"request": request}).data)
 
     @extend_schema(summary="Retry a failed run from its failed step",
                    description="Completed steps are not run again. Only failed runs.",

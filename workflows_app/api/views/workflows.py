@@ -111,12 +111,14 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         queryset = WorkflowFilter(request.query_params).filter(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(WorkflowSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            WorkflowSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(summary="Read a workflow, with its live definition",
                    responses={200: WorkflowDetailSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(WorkflowDetailSerializer(self.get_object()).data)
+        return Response(WorkflowDetailSerializer(self.get_object(),
+                                                 context={"request": request}).data)
 
     @extend_schema(
         summary="Create a workflow from a definition",
@@ -174,14 +176,14 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         workflow = set_active(self.get_object(), True, user=request.user)
-        return Response(WorkflowDetailSerializer(workflow).data)
+        return Response(WorkflowDetailSerializer(workflow, context={"request": request}).data)
 
     @extend_schema(summary="Deactivate a workflow", request=None,
                    responses={200: WorkflowDetailSerializer})
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str) -> Response:
         workflow = set_active(self.get_object(), False, user=request.user)
-        return Response(WorkflowDetailSerializer(workflow).data)
+        return Response(WorkflowDetailSerializer(workflow, context={"request": request}).data)
 
     @extend_schema(
         summary="Start a manual workflow with inputs",
@@ -230,7 +232,8 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], url_path=rf"versions/(?P<number>{VERSION_NUMBER})",
             pagination_class=None)
     def version(self, request: Request, pk: str, number: str) -> Response:
-        return Response(VersionDetailSerializer(self._version(self.get_object(), number)).data)
+        version = self._version(self.get_object(), number)
+        return Response(VersionDetailSerializer(version, context={"request": request}).data)
 
     @extend_schema(
         summary="Make an old version live again (as a new version)",

@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from workflows_app.conf import workflow_settings
-from workflows_app.execution.redaction import REDACTED, SECRET_KEY_RE
+from workflows_app.execution.redaction import SECRET_KEY_RE, redact_headers
 from workflows_app.json_input import JSONInputError, parse_json
 from workflows_app.models import Event, WebhookDelivery, Workflow
 
@@ -101,11 +101,10 @@ def is_secret_header(name: str) -> bool:
 
 
 def logged_headers(request: HttpRequest) -> dict[str, str]:
-    """Headers for the delivery log: secret-looking ones kept by name only."""
-    logged = {}
-    for name, value in header_items(request)[:MAX_LOGGED_HEADERS]:
-        logged[name] = REDACTED if is_secret_header(name) else value[:MAX_HEADER_VALUE_LENGTH]
-    return logged
+    """Headers for the delivery log: the values of harmless headers (an allowlist,
+    `execution.redaction.redact_headers`); every other header by name only."""
+    return redact_headers({name: value[:MAX_HEADER_VALUE_LENGTH]
+                           for name, value in header_items(request)[:MAX_LOGGED_HEADERS]})
 
 
 def scope_headers(request: HttpRequest) -> dict[str, str]:
