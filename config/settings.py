@@ -168,7 +168,12 @@ if REDIS_URL:
             # Open run pages renew their group membership every minute
             # (workflows_app.live); a socket a crashed web process never closed
             # drops out after 5 minutes instead of channels_redis' default day.
-            "CONFIG": {"hosts": [REDIS_URL], "group_expiry": 300},
+            # channels_redis waits for messages with 5 s blocking reads; redis-py 8
+            # reads with a 5 s socket timeout by default, which cuts those reads
+            # off and kills every idle socket: give reads 30 s (workflows.W001).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                                  "socket_keepalive": True}],
+                       "group_expiry": 300},
         }
     }
 else:

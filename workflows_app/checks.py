@@ -10,6 +10,10 @@
   ``RETENTION_DAYS`` that is not a positive integer or None, and a limit such as
   ``MAX_DEFINITION_BYTES`` that is not a positive integer).
 
+- ``workflows.W001``: a Redis channel layer (channels_redis) whose hosts read with
+  a socket timeout no longer than channels_redis' blocking read (redis-py 8's 5 s
+  default), which closes idle live-update sockets every few seconds.
+
 All are tagged ``workflows``; E003 and E004 also ``models``.
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.apps import apps
 from django.conf import settings
@@ -192,3 +197,61 @@ def _check_fields(
                 )
             )
     return errors
+
+
+#: channels_redis waits for messages with blocking reads of this many seconds.
+CHANNELS_REDIS_BLOCKING_READ = 5
+
+
+def _redis_py_default_timeout() -> float | None:
+    """redis-py's default socket timeout: 5 s from version 8, none before."""
+    try:
+        import redis
+    except ImportError:
+        return None
+    major = str(getattr(redis, "__version__", "0")).split(".", 1)[0]
+    return 5.0 if major.isdigit() and int(major) >= 8 else None
+
+
+def _host_socket_timeout(host: Any, default: float | None) -> float | None:
+    if isinstance(host, Mapping):
+        if "socket_timeout" in host:
+            return host["socket_timeout"]
+        address = host.get("address")
+        host = address if isinstance(address, str) else None
+    if isinstance(host, str):
+        values = parse_qs(urlsplit(host).query).get("socket_timeout")
+        if values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return default
+    return default
+
+
+@checks.register(TAG)
+def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """W001: a Redis channel layer whose socket timeout cuts its blocking reads."""
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    default = _redis_py_default_timeout()
+    warnings: list[checks.CheckMessage] = []
+    for name, layer in layers.items() if isinstance(layers, Mapping) else []:
+        if not isinstance(layer, Mapping) or "channels_redis" not in str(layer.get("BACKEND")):
+            continue
+        config = layer.get("CONFIG") or {}
+        hosts = config.get("hosts") or ["redis://localhost:6379"]
+        for host in hosts if isinstance(hosts, list | tuple) else [hosts]:
+            timeout = _host_socket_timeout(host, default)
+            if timeout is not None and timeout <= CHANNELS_REDIS_BLOCKING_READ:
+                warnings.append(checks.Warning(
+                    f"CHANNEL_LAYERS[{name!r}] reads from Redis with a socket timeout of "
+                    f"{timeout:g} s, no longer than channels_redis' blocking read "
+                    f"({CHANNELS_REDIS_BLOCKING_READ} s): open live-update pages lose their "
+                    "connection every few seconds.",
+                    hint='Give each host a longer timeout, e.g. {"address": REDIS_URL, '
+                         '"socket_timeout": 30}.',
+                    obj=f"settings.CHANNEL_LAYERS[{name!r}]",
+                    id="workflows.W001",
+                ))
+                break
+    return warnings

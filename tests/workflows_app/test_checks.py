@@ -102,3 +102,30 @@ def test_manage_py_check_reports_errors() -> None:
         pytest.raises(SystemCheckError, match=r"workflows\.E003"),
     ):
         call_command("check")
+
+
+REDIS_LAYER = "channels_redis.core.RedisChannelLayer"
+
+
+@pytest.mark.parametrize(("hosts", "warned"), [
+    (["redis://127.0.0.1:6379/2"], True),  # redis-py 8: a 5 s read timeout by default
+    ([{"address": "redis://127.0.0.1:6379/2"}], True),
+    ([{"address": "redis://127.0.0.1:6379/2", "socket_timeout": 5}], True),
+    ([{"address": "redis://127.0.0.1:6379/2", "socket_timeout": 30}], False),
+    ([{"address": "redis://127.0.0.1:6379/2", "socket_timeout": None}], False),
+    (["redis://127.0.0.1:6379/2?socket_timeout=30"], False),
+])
+def test_a_redis_channel_layer_needs_a_socket_timeout_longer_than_its_blocking_read(
+        hosts: list[Any], warned: bool) -> None:
+    import redis
+
+    layers = {"default": {"BACKEND": REDIS_LAYER, "CONFIG": {"hosts": hosts}}}
+    with override_settings(CHANNEL_LAYERS=layers):
+        found = [m for m in checks.run_checks(tags=["workflows"]) if m.id == "workflows.W001"]
+    if int(redis.__version__.split(".")[0]) < 8 and not any(
+            isinstance(host, dict) and "socket_timeout" in host for host in hosts):
+        warned = False  # older redis-py reads without a timeout
+    assert bool(found) == warned
+    if found:
+        assert "socket_timeout" in (found[0].hint or "")
+
