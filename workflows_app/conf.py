@@ -42,8 +42,8 @@ DEFAULTS: dict[str, Any] = {
     # Deepest causal chain of runs triggering runs before a run is stopped
     # with "loop prevented".
     "MAX_CHAIN_DEPTH": 5,
-    # A repeated delivery of the same event within this many seconds starts
-    # no second run of a workflow version.
+    # A model.updated event reporting the same change of a record as the event
+    # just before it, within this many seconds, starts no second run of a version.
     "DEDUPE_WINDOW_SECONDS": 300,
     # How long a worker holds a run before another may take it over (a worker
     # that died mid-step is detected after this many seconds).

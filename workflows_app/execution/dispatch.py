@@ -53,14 +53,39 @@ def _workflow_names(ids: list[int]) -> str:
     return " → ".join(f'"{names.get(pk, pk)}"' for pk in ids)
 
 
-def _is_duplicate(event: Event, version: WorkflowVersion) -> bool:
+#: How many earlier events of a record the duplicate check looks back through.
+DEDUPE_LOOKBACK = 20
+
+
+def duplicate_of(event: Event, version: WorkflowVersion) -> int | None:
+    """The id of the event whose run `event` merely repeats, or None.
+
+    A duplicate is the same change reported twice: the events recorded just before
+    this one for the same record, back to the first that differs, carry the same
+    change (`fingerprint`: trigger, record, values before and after) within
+    `DEDUPE_WINDOW_SECONDS`, and one of them started this version. A double save,
+    a form posted twice, two code paths saving one change - in one transaction or
+    several - are one run. The same change made again after the record changed
+    in between is a genuine repeat: the change in between breaks the sequence, so
+    it always runs.
+    """
     window = workflow_settings.DEDUPE_WINDOW_SECONDS
-    if not event.fingerprint or not window:
-        return False
-    return Run.objects.filter(
-        version=version, event__fingerprint=event.fingerprint,
-        event__occurred_at__gte=event.occurred_at - timedelta(seconds=window),
-    ).exclude(event=event).exists()
+    if not event.fingerprint or not window or not event.record_model:
+        return None
+    earlier = (Event.objects.filter(
+        record_model=event.record_model, record_pk=event.record_pk,
+        trigger_type=event.trigger_type, pk__lt=event.pk,
+        occurred_at__gte=event.occurred_at - timedelta(seconds=window))
+        .order_by("-pk").values_list("pk", "fingerprint")[:DEDUPE_LOOKBACK])
+    same: list[int] = []
+    for pk, fingerprint in earlier:
+        if fingerprint != event.fingerprint:
+            break
+        same.append(pk)
+    if not same:
+        return None
+    return (Run.objects.filter(version=version, event_id__in=same)
+            .order_by("event_id").values_list("event_id", flat=True).first())
 
 
 def _fingerprint_free(event: Event) -> bool:
@@ -120,10 +145,12 @@ def dispatch_event(event: Event, candidates: list[Workflow] | None = None, *,
             continue
         evaluation = WorkflowEvaluation(event=event, workflow=workflow, version=version)
         evaluations.append(evaluation)
-        if _is_duplicate(event, version):
+        original = duplicate_of(event, version)
+        if original is not None:
             evaluation.outcome = Outcome.DUPLICATE
-            evaluation.message = ("an identical event within the dedupe window already "
-                                  "started this version")
+            evaluation.message = (f"the same change as event #{original} (an identical event "
+                                  "within the dedupe window, with no other change of the "
+                                  "record in between) already started this version")
             continue
         try:
             definition = compiled_definition(version)
