@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows_app.admin import run_display
 from workflows_app.admin.filters import TriggerFilter
+from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.admin.run_display import (
     DateRangeFilter,
     event_summary,
@@ -76,7 +77,7 @@ ACTION_LABELS = {
 }
 
 
-class HistoryAdminMixin:
+class HistoryAdminMixin(RefuseNulQueryMixin):
     """Read-only history: nothing is added, edited or deleted through the admin."""
 
     show_facets = admin.ShowFacets.NEVER  # facet counts are COUNT(*)s on big tables

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from engine import InvalidDefinition
 from engine.redaction import REDACTED
 from workflows_app.admin.diff import Change, path_changes, pretty, readable_path, unified_diff
+from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import restore_version
@@ -163,7 +164,7 @@ def restore_view(model_admin: WorkflowAdmin, request: HttpRequest, object_id: st
                                         current_app=model_admin.admin_site.name))
 
 
-class WorkflowVersionAdmin(admin.ModelAdmin):
+class WorkflowVersionAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
     """Versions, read-only: they are created by saving a workflow and never changed."""
 
     list_display = ["__str__", "workflow", "number", "created_by", "created_at", "change_note"]

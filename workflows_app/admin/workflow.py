@@ -31,6 +31,7 @@ from engine import InvalidDefinition
 from workflows_app.admin import endpoints, import_export, versions
 from workflows_app.admin.builder import BuilderPage
 from workflows_app.admin.filters import TriggerFilter
+from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import set_active
 from workflows_app.triggers.base import trigger_admins
@@ -49,7 +50,7 @@ class WorkflowHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(SimpleHistoryAdmin):
+class WorkflowAdmin(RefuseNulQueryMixin, SimpleHistoryAdmin):
     """Workflows: the changelist, and the builder as the add/change page.
 
     History (django-simple-history) shows who changed which field when; its
