@@ -46,10 +46,13 @@ _DEFAULT = Limits()
 _provider: Callable[[], Limits] | None = None
 
 
-def use_limits_provider(provider: Callable[[], Limits] | None) -> None:
-    """Make `current_limits()` call `provider` (None: the defaults again)."""
+def use_limits_provider(provider: Callable[[], Limits] | None
+                        ) -> Callable[[], Limits] | None:
+    """Make `current_limits()` call `provider` (None: the defaults again); returns
+    the provider it replaces, to put back later."""
     global _provider
-    _provider = provider
+    previous, _provider = _provider, provider
+    return previous
 
 
 def current_limits() -> Limits:
