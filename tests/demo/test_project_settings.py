@@ -90,7 +90,11 @@ def test_postgres_and_redis_from_env() -> None:
     assert s["q_cluster"]["redis"] == "redis://cache.internal:6379/3"
     assert "orm" not in s["q_cluster"]
     assert s["channel_backend"] == "channels_redis.core.RedisChannelLayer"
-    assert s["channel_config"] == {"hosts": ["redis://cache.internal:6379/3"], "group_expiry": 300}
+    # channels_redis' blocking reads need a socket timeout longer than their 5 s.
+    assert s["channel_config"] == {
+        "hosts": [{"address": "redis://cache.internal:6379/3", "socket_timeout": 30,
+                   "socket_keepalive": True}],
+        "group_expiry": 300}
 
 
 def test_parts_switch_independently() -> None:
