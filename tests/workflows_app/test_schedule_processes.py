@@ -20,9 +20,9 @@ from django_q.tasks import async_task
 
 from tests.workflows_app.support import wait_until
 from workflows_app.execution.queue import WORK_TASK
-from workflows_app.execution.schedules import dedupe_key, latest_slot
 from workflows_app.models import Event, Run, RunStatus, Workflow
 from workflows_app.services import save_definition
+from workflows_app.triggers.schedule.firing import dedupe_key, latest_slot
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
