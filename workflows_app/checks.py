@@ -9,10 +9,12 @@
 - ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type (including a
   ``RETENTION_DAYS`` that is not a positive integer or None, and a limit such as
   ``MAX_DEFINITION_BYTES`` that is not a positive integer).
-
 - ``workflows.W001``: a Redis channel layer (channels_redis) whose hosts read with
   a socket timeout no longer than channels_redis' blocking read (redis-py 8's 5 s
   default), which closes idle live-update sockets every few seconds.
+- ``workflows.E010``: the settings ask for an optional feature (PostgreSQL, the
+  Redis broker or channel layer, live updates, ...) whose packages are not
+  installed; the message names the extra to install (``workflows_app.extras``).
 
 All are tagged ``workflows``; E003 and E004 also ``models``.
 """
@@ -31,6 +33,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from .conf import DEFAULTS, POSITIVE_INTEGER_SETTINGS, SETTING_NAME, unknown_key_message
+from .extras import optional_features
 
 TAG = "workflows"
 
@@ -127,6 +130,29 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
                              or poll < 0):
         errors.append(_type_error("LIVE_POLL_SECONDS",
                                   "a non-negative number of seconds, or None (automatic)"))
+    live = value.get("LIVE_UPDATES")
+    if live is not None and not isinstance(live, bool):
+        errors.append(_type_error("LIVE_UPDATES", "True, False or None (automatic)"))
+    return errors
+
+
+@checks.register(TAG)
+def check_optional_features(app_configs: Any = None,
+                            **kwargs: Any) -> list[checks.CheckMessage]:
+    """E010: every optional feature the settings ask for has its packages installed."""
+    errors: list[checks.CheckMessage] = []
+    for feature in optional_features:
+        reason = feature.in_use()
+        if reason is None or not feature.missing_modules():
+            continue
+        errors.append(
+            checks.Error(
+                feature.missing_message(reason),
+                hint=f"{feature.install_command()} (or change the setting).",
+                obj=feature.name,
+                id="workflows.E010",
+            )
+        )
     return errors
 
 

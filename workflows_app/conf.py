@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LIST_ITEMS": 1000,
     # Largest inputs of one step once its templates are filled in, in bytes.
     "MAX_STEP_INPUT_BYTES": 1_048_576,
+    # Whether the run history pages update themselves over a WebSocket (needs the
+    # ``live`` extra and the project's ASGI routing). None: when django-channels is
+    # installed and CHANNEL_LAYERS is set.
+    "LIVE_UPDATES": None,
 }
 
 #: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).

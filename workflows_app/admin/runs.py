@@ -46,7 +46,9 @@ from workflows_app.admin.run_display import (
     status_badge,
 )
 from workflows_app.execution.redaction import event_payload_for
+from workflows_app.extras import live_updates_enabled
 from workflows_app.live import markers
+from workflows_app.live.paths import socket_path
 from workflows_app.models import (
     Event,
     PruneLog,
@@ -455,9 +457,10 @@ def why_link(model_admin: admin.ModelAdmin, request: HttpRequest, query: str = "
 
 
 def live_socket_path(run_id: int | None = None) -> str:
-    """The WebSocket path of the runs list, or of one run (see `live.routing`)."""
-    from workflows_app.live.routing import socket_path
-
+    """The WebSocket path of the runs list, or of one run (see `live.routing`); empty
+    when live updates are off (`WORKFLOWS["LIVE_UPDATES"]`), so the page opens none."""
+    if not live_updates_enabled():
+        return ""
     return socket_path(run_id)
 
 

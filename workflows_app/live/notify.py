@@ -6,9 +6,10 @@ and the run actions send); once it commits, one message
 `{"type": "runs.changed", "ids": [...]}` goes to the channel layer group
 `workflows.runs`, which every runs list and run page consumer has joined.
 
-Publishing never breaks the caller: a missing, misconfigured or unreachable
-channel layer is logged (once a minute at most) and ignored; the pages catch up
-by polling where the layer cannot deliver (see `consumers`).
+Publishing never breaks the caller: a misconfigured or unreachable channel layer
+is logged (once a minute at most) and ignored; the pages catch up by polling where
+the layer cannot deliver (see `consumers`). Without django-channels (the `live`
+extra is not installed) there is nobody to tell, and nothing is sent.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
 from django.db import transaction
+
+from workflows_app.extras import module_available
 
 logger = logging.getLogger("workflows_app.live")
 
@@ -56,7 +59,7 @@ def notify_runs_changed(run_ids: Iterable[int]) -> None:
     """
     try:
         ids = sorted({int(pk) for pk in run_ids})
-        if not ids:
+        if not ids or not _channels_installed():
             return
         from channels.layers import InMemoryChannelLayer, get_channel_layer
 
@@ -74,6 +77,11 @@ def notify_runs_changed(run_ids: Iterable[int]) -> None:
         _publisher.send(layer, ids)
     except Exception:
         _log_failure()
+
+
+@cache
+def _channels_installed() -> bool:
+    return module_available("channels")
 
 
 def _messages(ids: list[int]) -> list[dict[str, object]]:

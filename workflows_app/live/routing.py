@@ -1,4 +1,4 @@
-"""WebSocket URL patterns of the live run history pages.
+"""WebSocket URL patterns of the live run history pages (needs the ``live`` extra).
 
 Add them to the project's ASGI router, behind authentication and an origin check::
 
@@ -18,16 +18,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workflows_app.live.consumers import RunConsumer, RunsListConsumer
+from workflows_app.extras import LIVE_UPDATES, require
 
-PREFIX = "ws/workflows/runs/"
+require(LIVE_UPDATES, "workflows_app.live.routing was imported")
+
+from workflows_app.live.consumers import RunConsumer, RunsListConsumer  # noqa: E402
+from workflows_app.live.paths import PREFIX, socket_path  # noqa: E402
+
+__all__ = ["socket_path", "websocket_urlpatterns"]
 
 websocket_urlpatterns = [
     path(PREFIX, RunsListConsumer.as_asgi(), name="workflows_runs_socket"),
     path(f"{PREFIX}<int:run_id>/", RunConsumer.as_asgi(), name="workflows_run_socket"),
 ]
 
-
-def socket_path(run_id: int | None = None) -> str:
-    """`/ws/workflows/runs/` or `/ws/workflows/runs/<id>/` (the pages add the host)."""
-    return f"/{PREFIX}{run_id}/" if run_id is not None else f"/{PREFIX}"

@@ -1,0 +1,10 @@
+"""The WebSocket paths of the live run history pages (importable without channels)."""
+
+from __future__ import annotations
+
+PREFIX = "ws/workflows/runs/"
+
+
+def socket_path(run_id: int | None = None) -> str:
+    """`/ws/workflows/runs/` or `/ws/workflows/runs/<id>/` (the pages add the host)."""
+    return f"/{PREFIX}{run_id}/" if run_id is not None else f"/{PREFIX}"
