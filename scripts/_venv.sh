@@ -1,37 +1,54 @@
 # shellcheck shell=bash
 # Sourced by scripts/demo and scripts/test (from the repository root).
-# ensure_venv: create .venv if missing and install the locked dependencies plus the
-# project (editable). Skips the install when requirements/lock.txt and pyproject.toml
-# are unchanged since the last successful install.
+# ensure_venv: create the virtualenv if missing and install the locked dependencies
+# plus the project (editable). Skips the install when the lock file and
+# pyproject.toml are unchanged since the last successful install.
+#
+# The defaults are .venv and requirements/lock.txt (Python 3.11+, Django 5.2).
+# VENV_DIR and LOCK_FILE choose others, and PYTHON the interpreter for a new
+# virtualenv; CI tests the newest combination (Python 3.13, Django 6.1) with
+#   PYTHON=python3.13 VENV_DIR=.venv-newest LOCK_FILE=requirements/lock-newest.txt
 
+VENV_DIR="${VENV_DIR:-.venv}"
+LOCK_FILE="${LOCK_FILE:-requirements/lock.txt}"
+
+# Prints the first interpreter that runs and is at least the given version
+# (default 3.11): $PYTHON, python3.11 ... python3.13, python3, then pyenv's.
 find_python() {
-    local candidate
-    for candidate in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
+    local minimum="${1:-3.11}" candidate
+    local major="${minimum%%.*}" minor="${minimum#*.}"
+    local candidates=("${PYTHON:-}" python3.11 python3.12 python3.13 python3)
+    if [[ -d "${PYENV_ROOT:-$HOME/.pyenv}/versions" ]]; then
+        candidates+=("${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[1-9]*/bin/python3)
+    fi
+    for candidate in "${candidates[@]}"; do
         [[ -n "$candidate" ]] || continue
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        # A pyenv shim exists for every version pyenv has, but runs only the selected
+        # ones: running it is the test.
+        if "$candidate" -c "import sys; sys.exit(sys.version_info < ($major, $minor))" \
+            >/dev/null 2>&1; then
             echo "$candidate"
             return 0
         fi
     done
-    echo "error: Python 3.11 or newer is required (set PYTHON=/path/to/python3)" >&2
+    echo "error: Python $minimum or newer is required (set PYTHON=/path/to/python3)" >&2
     return 1
 }
 
 ensure_venv() {
-    local venv="$PWD/.venv" python stamp wanted
+    local venv="$PWD/$VENV_DIR" python stamp wanted
     if [[ ! -x "$venv/bin/python" ]]; then
         python="$(find_python)"
-        echo "==> Creating .venv with $python"
+        echo "==> Creating $VENV_DIR with $python"
         "$python" -m venv "$venv"
     fi
     stamp="$venv/.workflows-installed"
-    wanted="$(cat requirements/lock.txt pyproject.toml | cksum)"
+    wanted="$(cat "$LOCK_FILE" pyproject.toml | cksum)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
         return 0
     fi
-    echo "==> Installing locked dependencies and the project into .venv"
-    "$venv/bin/python" -m pip install --quiet -r requirements/lock.txt
+    echo "==> Installing $LOCK_FILE and the project into $VENV_DIR"
+    "$venv/bin/python" -m pip install --quiet -r "$LOCK_FILE"
     "$venv/bin/python" -m pip install --quiet --no-deps -e .
     echo "$wanted" >"$stamp"
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -10,3 +12,15 @@ from django.core.management import call_command
 def demo_data(db: None) -> None:
     """The demo shop's data set (customers, orders A-1001..A-1020, payments), no users."""
     call_command("demo_load_data", "--no-superuser", verbosity=0, stdout=None)
+
+
+PACKAGING = Path(__file__).resolve().parent / "packaging"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/packaging (a wheel build and install, slow) runs only when named:
+    ``./scripts/test tests/packaging``."""
+    if collection_path != PACKAGING:
+        return None
+    named = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    return not any(path == PACKAGING or path.is_relative_to(PACKAGING) for path in named)

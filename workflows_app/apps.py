@@ -7,7 +7,8 @@ from django.utils.module_loading import autodiscover_modules
 class WorkflowsAppConfig(AppConfig):
     """Wires the engine to Django; never touches the database in ``ready()``.
 
-    - registers the system checks;
+    - reports a missing database driver extra when it is created (before Django
+      loads the driver itself), and registers the system checks;
     - imports the built-in triggers (with the sources of their events, e.g. the
       thin model signal receivers) and steps, then ``workflow_triggers`` and
       ``workflow_steps`` modules of every installed app (a project adds a step or
@@ -22,6 +23,14 @@ class WorkflowsAppConfig(AppConfig):
     label = "workflows_app"
     verbose_name = "Workflows"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def __init__(self, app_name: str, app_module: object) -> None:
+        # Before Django loads any model (and with it the database driver), so that a
+        # missing driver is reported with the extra that installs it.
+        from workflows_app.extras import check_at_start
+
+        check_at_start()
+        super().__init__(app_name, app_module)
 
     def ready(self) -> None:
         from engine.limits import use_limits_provider

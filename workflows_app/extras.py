@@ -47,12 +47,16 @@ class OptionalFeature:
     - ``in_use``: called when the checks run; returns the reason the settings ask
       for the feature (a sentence naming the setting, e.g. ``"settings.Q_CLUSTER
       has a 'redis' key"``), or None when they don't.
+    - ``needed_to_start``: Django itself imports the modules while it starts (a
+      database driver), before any system check can run; the app then raises
+      :class:`MissingExtra` as it is loaded instead (see :func:`check_at_start`).
     """
 
     name: str
     modules: tuple[str | tuple[str, ...], ...]
     extra: str
     in_use: Callable[[], str | None]
+    needed_to_start: bool = False
 
     def missing_modules(self) -> list[str]:
         """The modules of this feature that cannot be imported here (of alternatives,
@@ -153,6 +157,18 @@ def require(name: str, reason: str | None = None) -> None:
         raise MissingExtra(feature, reason)
 
 
+def check_at_start() -> None:
+    """Raise :class:`MissingExtra` for a feature Django needs while it starts (before
+    the system checks) that the settings ask for and is not installed. Called when
+    the app's configuration is created, so the error names the extra rather than
+    leaving the user with Django's own ImportError from deep inside its start-up."""
+    for feature in optional_features:
+        if feature.needed_to_start and feature.missing_modules():
+            reason = feature.in_use()
+            if reason is not None:
+                raise MissingExtra(feature, reason)
+
+
 # --- The features of the core app -------------------------------------------------
 
 POSTGRES = "PostgreSQL"
@@ -212,7 +228,8 @@ def _live_updates_in_use() -> str | None:
 
 
 optional_features.register(OptionalFeature(
-    name=POSTGRES, modules=(("psycopg", "psycopg2"),), extra="postgres", in_use=_postgres_in_use))
+    name=POSTGRES, modules=(("psycopg", "psycopg2"),), extra="postgres", in_use=_postgres_in_use,
+    needed_to_start=True))
 optional_features.register(OptionalFeature(
     name=REDIS_BROKER, modules=("redis",), extra="redis", in_use=_redis_broker_in_use))
 optional_features.register(OptionalFeature(

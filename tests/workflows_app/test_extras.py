@@ -25,6 +25,7 @@ from workflows_app.extras import (
     AlreadyRegistered,
     MissingExtra,
     OptionalFeature,
+    check_at_start,
     live_updates_enabled,
     optional_features,
     require,
@@ -94,6 +95,20 @@ def test_postgresql_without_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(found) == 1
     assert "settings.DATABASES['default'] uses django.db.backends.postgresql" in found[0].msg
     assert "[postgres]" in found[0].msg
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_a_missing_database_driver_is_reported_as_the_app_loads(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django imports the driver while it starts, before any check can run."""
+    hide(monkeypatch, "psycopg", "psycopg2")
+    databases = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
+    check_at_start()  # SQLite: nothing to say
+    with override_settings(DATABASES=databases), pytest.raises(MissingExtra) as raised:
+        check_at_start()
+    assert str(raised.value).startswith(
+        "settings.DATABASES['default'] uses django.db.backends.postgresql, so PostgreSQL "
+        "needs the Python module 'psycopg', which is not installed.")
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
