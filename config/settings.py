@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,9 +203,14 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- Email --------------------------------------------------------------------
 
-EMAIL_BACKEND = os.environ.get(
+_EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+if django.VERSION >= (6, 1):
+    # Django 6.1 configures e-mail with MAILERS (the EMAIL_* settings are deprecated).
+    MAILERS = {"default": {"BACKEND": _EMAIL_BACKEND}}
+else:
+    EMAIL_BACKEND = _EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "workflows@localhost")
 
 # --- Logging ------------------------------------------------------------------

@@ -96,6 +96,7 @@ def test_e005_wrong_value_types(workflows: dict) -> None:
     assert check_ids(workflows) == ["workflows.E005"]
 
 
+@pytest.mark.django_db  # Django 6.1's `check` asks the database about JSON support
 def test_manage_py_check_reports_errors() -> None:
     with (
         override_settings(WORKFLOWS={"MODELS": {"demo.nope": {"fields": "__all__"}}}),

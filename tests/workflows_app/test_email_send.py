@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import django
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -55,11 +56,17 @@ def smtp_server(settings) -> Iterator[Mailbox]:
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):  # MAILERS replaces the EMAIL_* settings
+        settings.MAILERS = {"default": {"BACKEND": smtp, "OPTIONS": {
+            "host": "127.0.0.1", "port": controller.port, "use_tls": False,
+            "use_ssl": False, "timeout": 10}}}
+    else:
+        settings.EMAIL_BACKEND = smtp
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = controller.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10
     settings.DEFAULT_FROM_EMAIL = "workflows@shop.example"
     try:
         yield mailbox
