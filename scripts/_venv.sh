@@ -52,3 +52,21 @@ ensure_venv() {
     "$venv/bin/python" -m pip install --quiet --no-deps -e .
     echo "$wanted" >"$stamp"
 }
+
+# Prints the newest interpreter from 3.13 down to the given minimum (default 3.12,
+# what Django 6.x needs): python3.13, python3.12, then pyenv's.
+find_newest_python() {
+    local minimum="${1:-12}" minor candidate root="${PYENV_ROOT:-$HOME/.pyenv}"
+    for minor in 13 12 11; do
+        [[ $minor -ge $minimum ]] || continue
+        for candidate in "python3.$minor" "$root"/versions/3."$minor".*/bin/python3."$minor"; do
+            if "$candidate" -c "import sys; sys.exit(sys.version_info[:2] != (3, $minor))" \
+                >/dev/null 2>&1; then
+                echo "$candidate"
+                return 0
+            fi
+        done
+    done
+    echo "error: Python 3.$minimum or newer is required for the newest combination" >&2
+    return 1
+}

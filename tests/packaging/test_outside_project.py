@@ -65,7 +65,9 @@ SETTINGS_TAIL = '''
 # --- added by the test: the workflows app, as its install guide says ---------------
 import os
 
-INSTALLED_APPS += ["django_q", "simple_history", "rest_framework", "workflows_app", "shop"]
+INSTALLED_APPS += ["django_q", "simple_history", "rest_framework", "rest_framework.authtoken",
+                   "drf_spectacular", "workflows_app", "shop"]
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 DATABASES["default"]["OPTIONS"] = {
     "init_command": "PRAGMA journal_mode=WAL;",
     "transaction_mode": "IMMEDIATE",
@@ -363,3 +365,10 @@ def test_admin_builder_and_runs_list_in_the_browser(host: Host, server: str,
     expect(page.locator("#wf-live-indicator")).to_have_count(0)
     page.locator("#result_list tbody tr a").first.click()
     expect(page.locator("#run-live")).to_contain_text("confirm")
+
+    # The API under the project's own URL prefix, with the admin's session.
+    runs = page.request.get(f"{server}/workflows/api/runs/")
+    assert runs.status == 200, runs.text()
+    assert {run["status"] for run in runs.json()["results"]} == {"succeeded"}
+    schema = page.request.get(f"{server}/workflows/api/schema/")
+    assert schema.status == 200 and "/workflows/api/runs/" in schema.text()
