@@ -274,6 +274,14 @@ def test_settings_asking_for_a_missing_extra_fail_the_check(host: Host, variant:
         assert "Traceback" not in output
 
 
+def test_a_worker_asked_to_use_redis_without_the_extra_refuses_to_start(host: Host) -> None:
+    result = host.manage("qcluster", check=False, timeout=120, HOST_VARIANT="redis")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "workflows.E010" in output and "[redis]" in output
+    assert "Traceback" not in output
+
+
 def test_workflows_drain_runs_the_workflow(host: Host) -> None:
     host.order("D-1", 250)
     host.order("D-2", 20)
