@@ -75,12 +75,11 @@ class OptionalFeature:
     def missing_message(self, reason: str | None = None) -> str:
         """One sentence: what asks for the feature, what is missing, what to install."""
         missing = self.missing_modules()
+        noun, verb = ("modules", "are") if len(missing) > 1 else ("module", "is")
         packages = ", ".join(repr(module) for module in missing)
-        noun = "modules" if len(missing) > 1 else "module"
-        because = f"{reason}, so " if reason else ""
-        return (f"{because}{self.name} needs the Python {noun} {packages}, which "
-                f"{'are' if len(missing) > 1 else 'is'} not installed. Install the "
-                f"'{self.extra}' extra: {self.install_command()}")
+        start = f"{reason}, so the" if reason else "The"
+        return (f"{start} Python {noun} {packages} {verb} needed for {self.name} but not "
+                f"installed. Install the '{self.extra}' extra: {self.install_command()}")
 
 
 class AlreadyRegistered(Exception):

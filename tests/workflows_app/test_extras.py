@@ -107,8 +107,8 @@ def test_a_missing_database_driver_is_reported_as_the_app_loads(
     with override_settings(DATABASES=databases), pytest.raises(MissingExtra) as raised:
         check_at_start()
     assert str(raised.value).startswith(
-        "settings.DATABASES['default'] uses django.db.backends.postgresql, so PostgreSQL "
-        "needs the Python module 'psycopg', which is not installed.")
+        "settings.DATABASES['default'] uses django.db.backends.postgresql, so the Python "
+        "module 'psycopg' is needed for PostgreSQL but not installed.")
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
@@ -186,7 +186,7 @@ def test_registry_refuses_duplicates_and_require_names_the_extra() -> None:
         with pytest.raises(MissingExtra) as raised:
             require(feature.name)
         assert str(raised.value) == (
-            "test: a made-up feature needs the Python module 'no_such_module_x', which is "
+            "The Python module 'no_such_module_x' is needed for test: a made-up feature but "
             "not installed. Install the 'made-up' extra: "
             'pip install "django-workflows-engine[made-up]"')
         assert [m.obj for m in check_optional_features()] == [feature.name]
