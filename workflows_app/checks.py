@@ -141,7 +141,7 @@ def check_optional_features(app_configs: Any = None,
                             **kwargs: Any) -> list[checks.CheckMessage]:
     """E010: every optional feature the settings ask for has its packages installed."""
     errors: list[checks.CheckMessage] = []
-    for feature in optional_features:
+    for feature in optional_features.values():
         reason = feature.in_use()
         if reason is None or not feature.missing_modules():
             continue

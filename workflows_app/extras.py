@@ -25,12 +25,14 @@ Adding a feature is one call, from any module imported at start-up::
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from engine.registry import Registry
 
 #: The distribution name, as ``pip install`` spells it.
 DISTRIBUTION = "django-workflows-engine"
@@ -82,14 +84,6 @@ class OptionalFeature:
                 f"installed. Install the '{self.extra}' extra: {self.install_command()}")
 
 
-class AlreadyRegistered(Exception):
-    """An optional feature of that name is registered already."""
-
-
-class NotRegistered(Exception):
-    """No optional feature of that name is registered."""
-
-
 class MissingExtra(ImproperlyConfigured):
     """A feature was used whose packages are not installed (see :func:`require`)."""
 
@@ -98,41 +92,9 @@ class MissingExtra(ImproperlyConfigured):
         self.feature = feature
 
 
-class OptionalFeatureRegistry:
-    """The optional features, by name; like ``admin.site.register``."""
-
-    def __init__(self) -> None:
-        self._features: dict[str, OptionalFeature] = {}
-
-    def register(self, feature: OptionalFeature) -> OptionalFeature:
-        """Add ``feature``; a second feature of the same name is an error."""
-        if feature.name in self._features:
-            raise AlreadyRegistered(f"The optional feature {feature.name!r} is already "
-                                    "registered.")
-        self._features[feature.name] = feature
-        return feature
-
-    def unregister(self, name: str) -> None:
-        """Remove the feature called ``name``."""
-        if name not in self._features:
-            raise NotRegistered(f"No optional feature is called {name!r}.")
-        del self._features[name]
-
-    def get(self, name: str) -> OptionalFeature:
-        """The feature called ``name``."""
-        try:
-            return self._features[name]
-        except KeyError:
-            raise NotRegistered(f"No optional feature is called {name!r}.") from None
-
-    def __iter__(self) -> Iterator[OptionalFeature]:
-        return iter(list(self._features.values()))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._features
-
-
-optional_features = OptionalFeatureRegistry()
+#: Every optional feature, by name (a registry like the steps' and triggers').
+optional_features: Registry[OptionalFeature] = Registry("optional feature",
+                                                        key_attribute="name")
 
 
 def module_available(module: str) -> bool:
@@ -161,7 +123,7 @@ def check_at_start() -> None:
     the system checks) that the settings ask for and is not installed. Called when
     the app's configuration is created, so the error names the extra rather than
     leaving the user with Django's own ImportError from deep inside its start-up."""
-    for feature in optional_features:
+    for feature in optional_features.values():
         if feature.needed_to_start and feature.missing_modules():
             reason = feature.in_use()
             if reason is not None:

@@ -18,11 +18,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import reverse
 
+from engine import AlreadyRegistered
 from tests.workflows_app.history_support import VIEW_PERMISSIONS, client_for, make_user
 from workflows_app.checks import check_optional_features
 from workflows_app.extras import (
     LIVE_UPDATES,
-    AlreadyRegistered,
     MissingExtra,
     OptionalFeature,
     check_at_start,
@@ -178,8 +178,7 @@ def test_registry_refuses_duplicates_and_require_names_the_extra() -> None:
     feature = OptionalFeature(name="test: a made-up feature",
                               modules=("json", ("no_such_module_x", "no_such_module_y")),
                               extra="made-up", in_use=lambda: "the test asks for it")
-    optional_features.register(feature)
-    try:
+    with optional_features.temporarily(feature):
         with pytest.raises(AlreadyRegistered):
             optional_features.register(feature)
         assert feature.missing_modules() == ["no_such_module_x"]
@@ -190,6 +189,4 @@ def test_registry_refuses_duplicates_and_require_names_the_extra() -> None:
             "not installed. Install the 'made-up' extra: "
             'pip install "django-workflows-engine[made-up]"')
         assert [m.obj for m in check_optional_features()] == [feature.name]
-    finally:
-        optional_features.unregister(feature.name)
     assert check_optional_features() == []
