@@ -76,6 +76,7 @@ DATABASES["default"]["OPTIONS"] = {
 Q_CLUSTER = {"name": "hostsite", "orm": "default", "workers": 1, "timeout": 60,
              "retry": 120, "max_attempts": 1}
 WORKFLOWS = {"MODELS": {"shop.order": {"fields": "__all__"}}}
+STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # Variants that ask for features whose extras this install lacks.
 VARIANT = os.environ.get("HOST_VARIANT", "")
@@ -251,6 +252,9 @@ def test_lean_install_has_no_optional_packages_and_checks_clean(host: Host) -> N
     checked = host.manage("check")
     assert "no issues" in checked.stdout
     host.manage("makemigrations", "--check", "--dry-run")
+    host.manage("collectstatic", "--noinput")
+    for asset in ("builder/app.js", "builder/builder.css", "runs/live.js"):
+        assert (host.dir / "staticfiles" / "workflows_app" / asset).is_file(), asset
 
 
 @pytest.mark.parametrize(("variant", "extra", "setting"), [
