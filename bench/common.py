@@ -30,6 +30,9 @@ def configure(*, database_url: str | None = None, redis_url: str | None = None,
             "BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_LOG_LEVEL": "WARNING",
+        # Production-like: no debug cursor wrapper recording every query.
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-only-secret-key-not-for-production-0123456789",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "WORKFLOWS_HTTP_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
         "WORKFLOWS_EXTRA_JSON": json.dumps(extra or {}),
@@ -96,16 +99,18 @@ def reset_data() -> None:
 
 @contextlib.contextmanager
 def workers(env: dict[str, str], *, clusters: int = 1, per_cluster: int = 2,
-            log: Path | None = None) -> Iterator[list[subprocess.Popen]]:
-    """Start `clusters` qcluster processes with `per_cluster` workers each."""
+            log: Path | None = None, settle: float = 3.0,
+            extra_env: dict[str, str] | None = None) -> Iterator[list[subprocess.Popen]]:
+    """Start `clusters` qcluster processes with `per_cluster` workers each; wait
+    `settle` seconds for their start-up (0: return at once, to time it too)."""
     processes = []
     out = open(log or os.devnull, "w")  # noqa: SIM115
     for _ in range(clusters):
         processes.append(subprocess.Popen(
             [sys.executable, "manage.py", "qcluster"], cwd=ROOT, stdout=out, stderr=out,
-            env={**os.environ, **env, "Q_WORKERS": str(per_cluster)},
+            env={**os.environ, **env, "Q_WORKERS": str(per_cluster), **(extra_env or {})},
             start_new_session=True))
-    time.sleep(3.0)  # cluster start-up (spawning workers, pusher, monitor)
+    time.sleep(settle)  # cluster start-up (spawning workers, pusher, monitor)
     try:
         yield processes
     finally:
@@ -152,7 +157,10 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 1024  # workers call concurrently
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

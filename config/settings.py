@@ -160,6 +160,9 @@ Q_CLUSTER: dict[str, Any] = {
     # How many successful task results django-q2 keeps (0: all, -1: none).
     "save_limit": int(os.environ.get("Q_SAVE_LIMIT", "250")),
     "label": "Task queue",
+    # Other clusters (queues) served by `Q_CLUSTER_NAME=<name> manage.py qcluster`,
+    # e.g. one of its own for the workflow engine (WORKFLOWS["TASK_CLUSTER"]).
+    "ALT_CLUSTERS": {},
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

@@ -22,6 +22,7 @@ nothing else needs editing to add a step.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -129,6 +130,8 @@ class StepType:
       It may run the transactional steps of several runs in one transaction; if
       one raises, all are rolled back and run again one by one, so `run` must
       have no effect outside the database.
+    - `prefetch(batch)`: for transactional steps run together, load what they
+      need at once (see the method).
     """
 
     key: ClassVar[str] = ""
@@ -163,6 +166,13 @@ class StepType:
 
     def run(self, inputs: dict[str, Any], context: StepRunContext) -> dict[str, Any]:
         raise NotImplementedError(f"{type(self).__name__} does not implement run()")
+
+    def prefetch(self, batch: list[dict[str, Any]]) -> AbstractContextManager[None] | None:
+        """Optional, for `transactional` steps: before running several steps of this
+        type in one transaction, the executor calls this with their inputs (inside
+        the transaction) and runs them inside the returned context manager, if any;
+        e.g. to lock and load all their records in one query."""
+        return None
 
     @classmethod
     def param(cls, name: str) -> Param | None:

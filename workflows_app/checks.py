@@ -102,7 +102,7 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
                             )
                         )
     for key in ("WEBHOOK_MAX_BYTES", "MAX_CHAIN_DEPTH", "DEDUPE_WINDOW_SECONDS",
-                "LEASE_SECONDS", "WORKER_BATCH_SIZE", "HTTP_MAX_TIMEOUT_SECONDS"):
+                "WORKER_BATCH_SIZE", "HTTP_MAX_TIMEOUT_SECONDS", "MAX_TAKEOVERS"):
         if key in value:
             number = value[key]
             if isinstance(number, bool) or not isinstance(number, int) or number < 0:
@@ -116,9 +116,16 @@ def _check_value_types(value: Mapping[str, Any]) -> list[checks.CheckMessage]:
             number = value[key]
             if isinstance(number, bool) or not isinstance(number, int) or number < 1:
                 errors.append(_type_error(key, "a positive whole number"))
-    linger = value.get("WORKER_LINGER_SECONDS", 0)
-    if isinstance(linger, bool) or not isinstance(linger, int | float) or linger < 0:
-        errors.append(_type_error("WORKER_LINGER_SECONDS", "a non-negative number of seconds"))
+    for key in ("LEASE_SECONDS", "WORKER_CONCURRENCY", "STEP_TIMEOUT_SECONDS",
+                "WORK_SLICE_SECONDS"):
+        if key in value:
+            number = value[key]
+            if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
+                errors.append(_type_error(key, "a positive number"))
+    cluster = value.get("TASK_CLUSTER")
+    if cluster is not None and (not isinstance(cluster, str) or not cluster):
+        errors.append(_type_error("TASK_CLUSTER",
+                                  "the name of a django-q2 cluster, or None for the default"))
     retention = value.get("RETENTION_DAYS")
     if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int)
                                   or retention < 1):

@@ -45,14 +45,29 @@ DEFAULTS: dict[str, Any] = {
     # A model.updated event reporting the same change of a record as the event
     # just before it, within this many seconds, starts no second run of a version.
     "DEDUPE_WINDOW_SECONDS": 300,
-    # How long a worker holds a run before another may take it over (a worker
-    # that died mid-step is detected after this many seconds).
-    "LEASE_SECONDS": 120,
-    # How many events or runs a worker claims at once.
-    "WORKER_BATCH_SIZE": 50,
-    # A worker with nothing to do waits this long for work due soon (a short
-    # retry back-off) before its task ends; longer waits are left to the sweeper.
-    "WORKER_LINGER_SECONDS": 2.0,
+    # How long a worker's hold on a run lasts without renewal. A worker renews
+    # its leases while it runs (every third of this), so a step may take longer;
+    # a worker that died is noticed after this many seconds and its runs are
+    # taken over.
+    "LEASE_SECONDS": 30,
+    # How many events a worker dispatches, and at most how many runs it holds,
+    # at once.
+    "WORKER_BATCH_SIZE": 100,
+    # How many slow steps (steps with effects outside the database, such as
+    # http.request or email.send) one worker process runs at the same time.
+    "WORKER_CONCURRENCY": 16,
+    # The time budget of one attempt of a step, in seconds; an attempt still
+    # running after it counts as failed.
+    "STEP_TIMEOUT_SECONDS": 60,
+    # How long one engine task keeps taking new work before it hands the worker
+    # back to the queue (and enqueues a successor when work remains).
+    "WORK_SLICE_SECONDS": 5.0,
+    # A run taken over from a worker that stopped while running it (a crash, a
+    # kill, running out of memory or time) more often than this fails.
+    "MAX_TAKEOVERS": 3,
+    # The django-q2 cluster (queue) that runs the engine's tasks; None: the
+    # default cluster of Q_CLUSTER.
+    "TASK_CLUSTER": None,
     # The longest timeout an http.request step may ask for.
     "HTTP_MAX_TIMEOUT_SECONDS": 60,
     # How many days finished runs and dispatched events are kept before

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workflows_app.execution.signals import runs_changed
+from workflows_app.execution.wakeups import wake_soon
 from workflows_app.models import Run, RunAction, RunStatus, StepRun, StepStatus
 
 
@@ -25,8 +26,6 @@ def _user(user: Any) -> Any:
 
 
 def _wake() -> None:
-    from workflows_app.execution.queue import wake_soon
-
     transaction.on_commit(wake_soon)
 
 
@@ -50,8 +49,9 @@ def retry_run(run: Run, *, user: Any = None) -> Run:
         run.due_at = None
         run.lease_owner = ""
         run.lease_expires_at = None
+        run.takeovers = 0
         run.save(update_fields=["status", "error", "finished_at", "due_at", "lease_owner",
-                                "lease_expires_at"])
+                                "lease_expires_at", "takeovers"])
         RunAction.objects.create(run=run, action="retry", user=_user(user),
                                  note="retry from the failed step")
         runs_changed.send(retry_run, run_ids=[run.pk])

@@ -24,6 +24,7 @@ from tests.workflows_app.support import (
     steps_of,
     wait_until,
 )
+from workflows_app.execution import wakeups
 from workflows_app.execution.dispatch import dispatch_pending
 from workflows_app.execution.queue import drain, work
 from workflows_app.models import (
@@ -56,6 +57,7 @@ def test_a_rolled_back_change_leaves_no_event_no_run_and_wakes_nobody(receiver,
                                                                        monkeypatch):
     workflow = create_workflow("Notify", [http_step("notify", receiver.url("/notify"))])
     broker = get_broker()
+    wakeups.settle()  # wake-ups asked for before this test are out
     queued = broker.queue_size()
 
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -77,6 +79,7 @@ def test_a_rolled_back_change_leaves_no_event_no_run_and_wakes_nobody(receiver,
 def test_one_committed_change_makes_exactly_one_run(receiver, allow_local_http, monkeypatch):
     workflow = create_workflow("Notify", [http_step("notify", receiver.url("/notify"))])
     broker = get_broker()
+    wakeups.settle()
     queued = broker.queue_size()
     try:
         with transaction.atomic():
@@ -400,14 +403,14 @@ def test_when_saving_a_batch_of_record_updates_fails_each_runs_again_alone_once(
     """A failure while writing the results of the round's record.update steps (a
     deadlock with another worker, say) rolls the batch back; each step then runs
     alone and its row shows one attempt, not a phantom success from the batch."""
-    from workflows_app.execution import executor
+    from workflows_app.execution import checkpoints
 
     workflow = create_workflow("Confirm", [
         {"key": "confirm", "type": "record.update",
          "params": {"record": {"ref": "record"}, "fields": {"status": "confirmed"}}},
     ])
     orders = [order("10.00") for _ in range(3)]
-    real_save_rows = executor._save_rows
+    real_save_rows = checkpoints.save_rows
     calls = []
 
     def fails_for_the_batch(rows):
@@ -416,7 +419,7 @@ def test_when_saving_a_batch_of_record_updates_fails_each_runs_again_alone_once(
             raise DatabaseError("deadlock detected")
         real_save_rows(rows)
 
-    monkeypatch.setattr(executor, "_save_rows", fails_for_the_batch)
+    monkeypatch.setattr(checkpoints, "save_rows", fails_for_the_batch)
     drain()
     assert calls[0] == 3  # the batch was tried, then each step alone
     runs = {run.event.record_pk: run for run in runs_of(workflow)}

@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.models import Schedule
 from django_q.tasks import async_task
 from werkzeug import Response
 
@@ -151,14 +152,15 @@ def test_an_always_failing_step_is_tried_max_attempts_times_then_retry_run_finis
 
 @pytest.mark.django_db(transaction=True)
 def test_a_delay_survives_stopping_every_worker_and_fires_once(receiver, workers):
+    # Without the minutely sweeper schedule (a migration creates it, and a test
+    # before this one may have flushed it): the start-up sweep alone must resume.
+    Schedule.objects.all().delete()
     workflow = create_workflow("Later", [
         http_step("before", receiver.url("/before")),
         {"key": "wait", "type": "delay", "params": {"duration": "5 seconds"}},
         http_step("after", receiver.url("/after")),
     ])
-    # No lingering: a stopping cluster lets its current task finish, and a lingering
-    # task would wait for the delay to fall due.
-    workers.start(2, workflows={"WORKER_LINGER_SECONDS": 0})
+    workers.start(2)
     order("10.00")
     [run] = wait_for_run(workflow, RunStatus.WAITING, workers)
     workers.stop()  # every worker
@@ -184,8 +186,8 @@ def test_a_run_waiting_in_a_delay_finishes_on_its_pinned_version(receiver, worke
         http_step("call", receiver.url("/v1")),
     ])
     first_version = workflow.live_version_id
-    # A long linger: the worker's task waits for the delay instead of the sweeper.
-    workers.start(1, workflows={"WORKER_LINGER_SECONDS": 15})
+    # The worker that parks the run sets a timer for its due time (no sweeper needed).
+    workers.start(1)
     order("10.00", number="BEFORE-EDIT")
     [waiting] = wait_for_run(workflow, RunStatus.WAITING, workers)
 

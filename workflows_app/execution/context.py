@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,16 @@ class StepContext:
     chain: tuple[int, ...] = ()
     schema: Any = None
     notes: list[str] = field(default_factory=list)
+    #: `time.monotonic()` by which this attempt must be done (its time budget,
+    #: `STEP_TIMEOUT_SECONDS`); None: no budget.
+    deadline: float | None = None
+
+    def time_left(self) -> float | None:
+        """Seconds left of this attempt's time budget (None: unbounded). A step
+        that waits on something (a network call) should wait at most this long."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
 
     @property
     def idempotency_key(self) -> str:

@@ -21,6 +21,7 @@ from workflows_app.conf import workflow_settings
 from workflows_app.execution import statements
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.redaction import redact_event_payload
+from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE, lease_until
 from workflows_app.execution.search_text import fill_search_texts, search_text_for
 from workflows_app.execution.values import event_values
 from workflows_app.models import (
@@ -104,16 +105,40 @@ def _fingerprint_free(event: Event) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+class Holder:
+    """A worker that takes the runs a dispatch creates, up to `limit`, straight
+    away: they are inserted already leased to it (no claim needed)."""
+
+    def __init__(self, owner: str, limit: int) -> None:
+        self.owner = owner
+        self.limit = limit
+        self.runs: list[Run] = []
+
+    def take(self, runs: list[Run]) -> None:
+        now = timezone.now()
+        until = lease_until()
+        for run in runs[:max(0, self.limit - len(self.runs))]:
+            run.status = RunStatus.RUNNING
+            run.lease_owner = self.owner
+            run.lease_expires_at = until
+            run.started_at = now
+            setattr(run, FRESH_RUN_ATTRIBUTE, True)
+            self.runs.append(run)
+
+
 class _Inserts:
     """The runs and evaluations of a dispatch batch, inserted together: two
     statements per batch instead of two per event."""
 
-    def __init__(self) -> None:
+    def __init__(self, holder: Holder | None = None) -> None:
         self.runs: list[Run] = []
         self.evaluations: list[WorkflowEvaluation] = []
+        self.holder = holder
 
     def flush(self) -> None:
         if self.runs:
+            if self.holder is not None:
+                self.holder.take(self.runs)
             Run.objects.bulk_create(self.runs)
             for evaluation in self.evaluations:
                 if evaluation.run is not None:
@@ -208,13 +233,14 @@ class _Candidates:
         return candidate_workflows(event, listening=self._cache[key])
 
 
-def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[int]]:
+def _dispatch_batch(events: list[Event], *, isolate: bool,
+                    holder: Holder | None = None) -> tuple[int, list[int]]:
     """Dispatch `events`; with `isolate`, each in a savepoint so one failure (marked
     on its event) does not undo the others. Returns (runs created, dispatched ids)."""
     created = 0
     dispatched: list[int] = []
     candidates = _Candidates()
-    batch_inserts = _Inserts()
+    batch_inserts = _Inserts(holder)
     for event in events:
         if candidates(event) and not _fingerprint_free(event):
             continue  # an identical event is being dispatched right now: next pass
@@ -238,14 +264,17 @@ def _dispatch_batch(events: list[Event], *, isolate: bool) -> tuple[int, list[in
     return created, dispatched
 
 
-def dispatch_pending(limit: int) -> int:
-    """Dispatch up to `limit` pending events; returns how many runs were created.
+def dispatch_pending(limit: int, *, holder: Holder | None = None) -> int:
+    """Dispatch up to `limit` pending events; returns how many runs were created
+    (with `holder`, some of them are leased to it: `holder.runs`).
 
     The batch is dispatched in one transaction. If anything unexpected fails, it is
     rolled back and dispatched again event by event, each in a savepoint: the
     failing event is marked `failed` with the error (logged), the others go on.
     """
     for isolate in (False, True):
+        if holder is not None:
+            holder.runs = []
         try:
             with transaction.atomic():
                 query = Event.objects.filter(status=EventStatus.PENDING).order_by("pk")
@@ -254,7 +283,7 @@ def dispatch_pending(limit: int) -> int:
                 events = list(query[:limit])
                 if not events:
                     return 0
-                created, dispatched = _dispatch_batch(events, isolate=isolate)
+                created, dispatched = _dispatch_batch(events, isolate=isolate, holder=holder)
                 _mark_dispatched([event for event in events if event.pk in set(dispatched)])
                 return created
         except Exception:

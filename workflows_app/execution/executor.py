@@ -1,474 +1,613 @@
-"""The executor: runs the steps of claimed runs, checkpointing each result.
+"""The executor: runs the steps of the runs a worker holds, checkpointing each
+result, with slow steps running concurrently.
 
-Guarantees (docs/execution.md):
-- a step's result (status, redacted inputs, outputs, error, attempt, start,
-  duration) is saved as soon as it finishes, before the next step of its run
-  starts, in one transaction with the renewal of the run's lease; a resumed run
-  skips every step that already succeeded, was skipped, or failed with
-  `on_error: continue`;
-- a step that only writes the database (`transactional = True`, e.g.
-  `record.update`) does its work and records its result in one transaction:
-  exactly once (the transactional steps of a round share one transaction; if
-  any of them fails it is rolled back and each runs again in its own);
-- a failing step is retried with exponential back-off (`retry`), the run parked
-  as `waiting` in between; when attempts run out the run fails (or goes on, with
-  `on_error: continue`);
-- `delay` parks the run until its due time; `filter` ends it quietly;
-- the worker holds a lease on each run; a cancelled run, or one whose lease
-  another worker took over, stops after the step in progress;
-- changes the steps make carry the run's causal chain (loop prevention).
+Guarantees:
 
-Runs are executed in batches, step by step: in each round every run of the batch
-runs its next step, then the results of the whole round are written in one
-transaction (bulk inserts and updates), so the database round trips per run stay
-few. Steps with effects outside the database are first marked "running"
-(`StepType.marks_start`), also in one write per round; a run whose worker died
-mid-step is resumed at that step (same idempotency key) once its lease expires.
+- **Checkpoints.** A step's result (status, redacted inputs, outputs, error,
+  attempt, start, duration) is saved before the next step of its run that has
+  an effect starts; a resumed run skips every step that succeeded, was skipped,
+  or failed with `on_error: continue`.
+- **Exactly once for database steps.** A `transactional` step (`record.update`)
+  does its work, saves its result and checks the lease in one transaction: if
+  the run was cancelled or taken over meanwhile, the work is rolled back.
+  Several runs' database steps share one transaction; if one fails, they are
+  rolled back and each runs again alone.
+- **At least once, with a stable key, for other effects.** An `io` step
+  (`http.request`, `email.send`, ...) is marked running in a committed write
+  that also checks the run is still held and not cancelled, so a cancelled run
+  makes no further call; it gets the idempotency key `<run id>:<step key>`
+  (sent on, e.g. as `Idempotency-Key`), the same on every attempt.
+- **A slow step slows only its run.** `io` steps run in a pool of
+  `WORKER_CONCURRENCY` threads; the other runs keep moving. Each attempt has a
+  budget (`STEP_TIMEOUT_SECONDS`, passed to the step as `context.deadline`);
+  one still running after it counts as failed. The worker's leases are renewed
+  by a heartbeat thread, not by progress.
+- **A lost database connection repeats nothing finished.** Results are written
+  as they come back, with writes that can be repeated, and a write that fails
+  on a dropped connection is written again on a new one.
+- **Retries, parking, loops.** A failing step is retried with exponential
+  back-off (`retry`), the run parked as `waiting` in between; when attempts run
+  out the run fails (or goes on, with `on_error: continue`). `delay` parks the
+  run until its due time; `filter` ends it quietly. Changes the steps make carry
+  the run's causal chain (loop prevention).
+- **A run whose worker keeps dying fails.** A run taken over from stopped
+  workers more than `MAX_TAKEOVERS` times fails, naming the step it was on.
+- Every run that reaches `succeeded` or `failed` is announced with the
+  `runs_finished` signal, every change with `runs_changed`, inside the
+  transaction that wrote it.
+
+How a step runs is looked up by its mode (`step_modes`); the loop that feeds
+the executor is `work_loop` (django-q2 tasks) or `drain` (in process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from engine import InvalidDefinition, ValidatedDefinition
+from engine import InvalidDefinition
 from engine.definition import CompiledStep
-from engine.errors import EngineError
-from engine.types import ObjectType
 from workflows_app.conf import workflow_settings
-from workflows_app.execution import statements
+from workflows_app.execution import checkpoints
 from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
-from workflows_app.execution.flow import StepError, StopRun, WaitUntil
+from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil
+from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE
+from workflows_app.execution.recording import deferred_inserts
 from workflows_app.execution.redaction import redact_inputs, redact_text
+from workflows_app.execution.run_state import FINAL_RUN_STATUSES, Finish, RunState, error_text
 from workflows_app.execution.signals import runs_changed, runs_finished
 from workflows_app.execution.snapshot import json_value
-from workflows_app.execution.values import event_values, hydrate
+from workflows_app.execution.step_modes import INLINE, IO, TRANSACTIONAL, mode_of
+from workflows_app.execution.values import event_values
 from workflows_app.models import Run, RunStatus, StepRun, StepStatus
 
 logger = logging.getLogger("workflows_app.executor")
 
-DONE_STEP_STATUSES = {StepStatus.SUCCEEDED, StepStatus.SKIPPED}
-FINAL_RUN_STATUSES = {RunStatus.SUCCEEDED, RunStatus.FAILED}
-MAX_ERROR_LENGTH = 5000
-#: Set on a claimed `Run` by `claim_runs` when it had never started (no step rows).
-FRESH_RUN_ATTRIBUTE = "_workflows_fresh"
-ROW_FIELDS = ["status", "attempt", "inputs", "outputs", "error", "attempts_log", "due_at",
-              "started_at", "finished_at", "duration_ms"]
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, StepError | EngineError):
-        return str(exc)[:MAX_ERROR_LENGTH]
-    return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+#: An io step this long past its budget is given up on (its thread is left to end).
+OVERDUE_GRACE_SECONDS = 2.0
 
 
 @dataclass
-class _Finish:
-    status: str
-    error: str = ""
-    due_at: datetime | None = None
+class Attempt:
+    """One attempt of one step of one held run."""
 
-
-@dataclass
-class _State:
-    """One run of the batch: its compiled definition, scope values and step rows."""
-
-    run: Run
-    definition: ValidatedDefinition | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    rows: dict[str, StepRun] = field(default_factory=dict)
-    position: int = 0
-    finish: _Finish | None = None
-    #: The run's status once it stopped being ours (finished, parked or lost).
-    result: str | None = None
-    dirty: list[StepRun] = field(default_factory=list)
-
-    def save_later(self, row: StepRun) -> None:
-        if row not in self.dirty:
-            self.dirty.append(row)
-
-
-@dataclass
-class _Plan:
-    state: _State
+    state: RunState
     step: CompiledStep
     row: StepRun
     inputs: dict[str, Any] = field(default_factory=dict)
     secrets: list[Any] = field(default_factory=list)
     context: StepContext | None = None
+    budget: float = 60.0
+    started: float = 0.0  # monotonic
 
 
-class BatchExecutor:
-    """Executes claimed runs (held by `worker_id`) until each finishes, parks or is lost."""
+@dataclass
+class Outcome:
+    """What a step's `run` came back with."""
 
-    def __init__(self, runs: Iterable[Run], worker_id: str) -> None:
-        self.runs = list(runs)
-        self.worker_id = worker_id
+    outputs: Any = None
+    flow: StepFlow | None = None
+    error: BaseException | None = None
+    duration_ms: int = 0
 
-    # -- entry point -----------------------------------------------------------
 
-    def execute(self) -> dict[int, str]:
-        """Run every run as far as it goes; returns each run's status afterwards."""
-        states = self._prepare(self.runs)
-        while True:
-            active = [state for state in states if state.result is None]
-            if not active:
-                break
-            self._round(active)
-        return {state.run.pk: state.result or state.run.status for state in states}
+class _LeaseLost(Exception):
+    def __init__(self, run_ids: set[int]) -> None:
+        super().__init__(f"runs no longer held: {sorted(run_ids)}")
+        self.run_ids = run_ids
 
-    def _prepare(self, runs: list[Run]) -> list[_State]:
-        states = [_State(run) for run in runs]
-        resumed = [state.run.pk for state in states
+
+def call_step(attempt: Attempt) -> Outcome:
+    """Run the step of `attempt` (in whichever thread calls this)."""
+    assert attempt.context is not None
+    started = time.monotonic()
+    state = attempt.state
+    try:
+        with caused_by(Cause(state.pk, tuple(state.run.chain))):
+            outputs = attempt.step.step_type.run(attempt.inputs, attempt.context)
+        return Outcome(outputs=outputs, duration_ms=_elapsed_ms(started))
+    except StepFlow as flow:
+        return Outcome(flow=flow, duration_ms=_elapsed_ms(started))
+    except Exception as exc:
+        return Outcome(error=exc, duration_ms=_elapsed_ms(started))
+
+
+def _call_in_pool(attempt: Attempt) -> Outcome:
+    try:
+        return call_step(attempt)
+    finally:
+        for conn in connections.all(initialized_only=True):
+            conn.close()  # a step that used the database in this thread
+
+
+class Executor:
+    """Runs the steps of the runs it holds (claimed by `owner`), one `iterate()`
+    at a time, until each finishes, parks or is given back."""
+
+    def __init__(self, owner: str, *, concurrency: int | None = None,
+                 step_timeout: float | None = None,
+                 on_result: Callable[[int, str], None] | None = None) -> None:
+        self.owner = owner
+        self.on_result = on_result
+        self.concurrency = max(1, int(concurrency or workflow_settings.WORKER_CONCURRENCY))
+        self.step_timeout = float(step_timeout or workflow_settings.STEP_TIMEOUT_SECONDS)
+        self.max_takeovers = int(workflow_settings.MAX_TAKEOVERS)
+        self.states: dict[int, RunState] = {}
+        self._in_flight: dict[Future[Outcome], Attempt] = {}
+        self._abandoned: set[Future[Outcome]] = set()
+        self._held_lock = threading.Lock()
+        self._held: list[int] = []
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency,
+                                        thread_name_prefix="workflows-step")
+        self._transactional: list[Attempt] = []
+        self._io: list[Attempt] = []
+        self._modes: dict[str, Callable[[Attempt], bool]] = {
+            INLINE: self._run_inline, TRANSACTIONAL: self._queue_transactional,
+            IO: self._queue_io}
+        # Whether a step of the mode may be taken now: io steps need a free slot
+        # (and are marked running only then, so the cancel check is current).
+        self._room: dict[str, Callable[[], bool]] = {
+            INLINE: _always, TRANSACTIONAL: _always,
+            IO: lambda: self.free_slots() - len(self._io) > 0}
+
+    # -- what the loops ask --------------------------------------------------------
+
+    def held_ids(self) -> list[int]:
+        """The runs held (for the heartbeat thread)."""
+        with self._held_lock:
+            return list(self._held)
+
+    def _update_held(self) -> None:
+        with self._held_lock:
+            self._held = list(self.states)
+
+    @property
+    def holding(self) -> int:
+        return len(self.states)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def free_slots(self) -> int:
+        self._abandoned = {future for future in self._abandoned if not future.done()}
+        return self.concurrency - len(self._in_flight) - len(self._abandoned)
+
+    def hold(self, runs: Iterable[Run]) -> None:
+        """Take claimed runs in: compile their definitions, load their step rows."""
+        states = [RunState(run) for run in runs if run.pk not in self.states]
+        if not states:
+            return
+        resumed = [state.pk for state in states
                    if not getattr(state.run, FRESH_RUN_ATTRIBUTE, False)]
         rows_by_run: dict[int, dict[str, StepRun]] = {}
         if resumed:
             for row in StepRun.objects.filter(run_id__in=resumed):
                 rows_by_run.setdefault(row.run_id, {})[row.key] = row
         for state in states:
-            state.rows = rows_by_run.get(state.run.pk, {})
+            self.states[state.pk] = state
+            state.rows = rows_by_run.get(state.pk, {})
             try:
                 state.definition = compiled_definition(state.run.version)
             except InvalidDefinition as exc:
-                state.finish = _Finish(RunStatus.FAILED, f"version {state.run.version.number} "
-                                                         f"is no longer valid: {exc}")
+                state.fail(f"version {state.run.version.number} is no longer valid: {exc}")
                 continue
             state.values = event_values(state.run.event, state.definition.scope)
             state.values["steps"] = {}
-        self._flush([state for state in states if state.finish is not None], continuing=[])
-        return states
+            self._note_interruptions(state)
+        self._update_held()
 
-    # -- one round: every active run runs its next step --------------------------
-
-    def _round(self, active: list[_State]) -> None:
-        plans: list[_Plan] = []
-        for state in active:
-            plan = self._next(state)
-            if plan is not None:
-                plans.append(plan)
-        runnable = [plan for plan in plans if self._prepare_step(plan)]
-        marked = [plan for plan in runnable
-                  if plan.step.step_type.marks_start and not plan.step.step_type.transactional]
-        if marked:
-            for plan in marked:
-                plan.row.status = StepStatus.RUNNING
-                plan.state.save_later(plan.row)
-            self._flush([], continuing=[plan.state for plan in marked])
-            for plan in marked:
-                if plan.state.result is not None:  # cancelled meanwhile: never started
-                    plan.row.status = StepStatus.SKIPPED
-                    plan.row.attempts_log = [*plan.row.attempts_log,
-                                             {"note": f"not run: the run is {plan.state.result}"}]
-                    _save_rows([plan.row])
-            runnable = [plan for plan in runnable if plan.state.result is None]
-        together = [plan for plan in runnable if plan.step.step_type.transactional]
-        if len(together) > 1 and self._run_together(together):
-            runnable = [plan for plan in runnable if not plan.step.step_type.transactional]
-        for plan in runnable:
-            self._run(plan)
-        self._flush([state for state in active if state.finish is not None],
-                    continuing=[state for state in active
-                                if state.finish is None and state.result is None])
-
-    def _next(self, state: _State) -> _Plan | None:
-        """Skip what is done; return the next step to run, or None (finished/parked)."""
+    def _note_interruptions(self, state: RunState) -> None:
+        """A step left `running` was interrupted (its worker stopped). Note it in the
+        step's log; past `MAX_TAKEOVERS` takeovers, fail the run with the reason."""
+        interrupted = [row for row in state.rows.values() if row.status == StepStatus.RUNNING]
+        for row in interrupted:
+            row.attempts_log = [*row.attempts_log, {
+                "attempt": row.attempt, "status": "interrupted",
+                "at": timezone.now().isoformat(),
+                "note": "the worker running this attempt stopped before it finished"}]
+            state.save_later(row)
+        if state.run.takeovers <= self.max_takeovers:
+            return
         assert state.definition is not None
-        steps = state.definition.steps
-        now = timezone.now()
-        while state.position < len(steps):
-            step = steps[state.position]
-            row = state.rows.get(step.key)
-            if row is not None and self._already_done(row, step):
-                self._remember_outputs(state, step, row.outputs)
-                state.position += 1
-                continue
-            if row is not None and row.due_at and row.due_at > now:  # delay or back-off
-                state.finish = _Finish(RunStatus.WAITING, due_at=row.due_at)
-                return None
-            if row is not None and row.status == StepStatus.WAITING:  # a delay fell due
-                self._record(state, row, StepStatus.SUCCEEDED,
-                             outputs={"resumed_at": now.isoformat()})
-                self._remember_outputs(state, step, row.outputs)
-                state.position += 1
-                continue
-            if row is None:
-                row = StepRun(run=state.run, index=step.index, key=step.key,
-                              step_type=step.type_key)
-                state.rows[step.key] = row
-            return _Plan(state, step, row)
-        state.finish = _Finish(RunStatus.SUCCEEDED)
-        return None
+        step_key = interrupted[0].key if interrupted else None
+        if step_key is None:
+            found = state.next_step(timezone.now())
+            state.finish = None
+            step_key = found[0].key if found else state.definition.steps[-1].key
+        reason = (f'the worker running step "{step_key}" stopped {state.run.takeovers} times '
+                  f"while running it (a crash, a kill, running out of memory or time); "
+                  f"the limit is {self.max_takeovers} (MAX_TAKEOVERS)")
+        row = state.rows.get(step_key)
+        if row is not None:
+            state.record(row, StepStatus.FAILED, error=reason)
+        state.fail(f'step "{step_key}" failed: {reason}')
 
-    @staticmethod
-    def _already_done(row: StepRun, step: CompiledStep) -> bool:
-        if row.status in DONE_STEP_STATUSES:
-            return True
-        return row.status == StepStatus.FAILED and step.on_error == "continue"
+    def iterate(self, *, start_steps: bool = True) -> bool:
+        """Collect finished steps, move every held run as far as it goes without
+        waiting, save, and start the io steps that became due. With
+        `start_steps=False` (stopping) no new step starts. Returns whether
+        anything happened."""
+        progressed = self._collect()
+        if start_steps:
+            now = timezone.now()
+            for state in list(self.states.values()):
+                if state.finish is None and not state.in_flight and state.active:
+                    progressed = self._advance(state, now) or progressed
+        io, self._io = self._io, []
+        transactional, self._transactional = self._transactional, []
+        # The rows of runs about to run a database step are saved with it.
+        saved_later = {attempt.state.pk for attempt in transactional}
+        if self._dirty(saved_later) or io:
+            self._write(io, skip=saved_later)
+            progressed = True
+        if transactional:
+            self._run_transactional(transactional)
+            progressed = True
+        return progressed
 
-    def _remember_outputs(self, state: _State, step: CompiledStep, outputs: Any) -> None:
-        state.values["steps"][step.key] = hydrate(ObjectType(step.output_fields),
-                                                  dict(outputs or {}))
+    def wait(self, timeout: float) -> None:
+        """Block until an io step comes back (or `timeout`)."""
+        if self._in_flight:
+            wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+        elif timeout > 0:
+            time.sleep(min(timeout, 0.01))
 
-    # -- one step --------------------------------------------------------------
+    def release_all(self) -> list[int]:
+        """Stop holding every run that has no step in flight (their leases are given
+        back by the caller); returns their ids."""
+        if self._dirty():
+            self._write([])  # results recorded since the last write
+        released = [pk for pk, state in self.states.items() if not state.in_flight]
+        for pk in released:
+            del self.states[pk]
+        self._update_held()
+        return released
 
-    def _prepare_step(self, plan: _Plan) -> bool:
-        """`when` and inputs; False when the step is settled without running."""
-        state, step, row = plan.state, plan.step, plan.row
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- moving a run along --------------------------------------------------------
+
+    def _advance(self, state: RunState, now: Any) -> bool:
+        moved = False
+        while state.finish is None:
+            found = state.next_step(now)
+            if found is None:
+                return True
+            step, row = found
+            mode = mode_of(step.step_type)
+            if not self._room[mode]():
+                break  # waits for a free slot
+            attempt = self._prepare(state, step, row)
+            moved = True
+            if attempt is None:
+                continue  # skipped by `when`, or its inputs failed
+            if not self._modes[mode](attempt):
+                break  # queued for this iteration's transaction or pool
+        return moved
+
+    def _prepare(self, state: RunState, step: CompiledStep, row: StepRun) -> Attempt | None:
+        """`when` and inputs; None when the step is settled without running."""
         now = timezone.now()
         if step.when is not None:
             result = step.when.explain(state.values, now=now)
             if not result.matched:
                 failure = result.first_failure()
-                self._record(state, row, StepStatus.SKIPPED, outputs={}, note=(
+                state.record(row, StepStatus.SKIPPED, outputs={}, note=(
                     f"skipped: {failure.message}" if failure and failure.message else "skipped"))
-                self._advance(state, step, row)
-                return False
+                state.advance(step, row)
+                return None
         row.attempt += 1
         row.started_at = now
         row.due_at = None
         row.error = ""
         try:
-            plan.inputs = step.resolve_inputs(state.values)
+            inputs = step.resolve_inputs(state.values)
         except Exception as exc:  # a value that no longer fits its type
-            self._record(state, row, StepStatus.FAILED,
+            state.record(row, StepStatus.FAILED,
                          error=f"could not resolve the inputs: {error_text(exc)}")
-            self._after_failure(state, step, row)
-            return False
-        shown, plan.secrets = redact_inputs(step.step_type, plan.inputs)
+            state.after_failure(step, row)
+            return None
+        shown, secrets = redact_inputs(step.step_type, inputs)
         row.inputs = json_value(shown)
-        plan.context = StepContext(run_id=state.run.pk, workflow_id=state.run.workflow_id,
-                                   step_key=step.key, attempt=row.attempt, now=now,
-                                   values=state.values, chain=tuple(state.run.chain),
-                                   schema=step.schema)
+        budget = self.step_timeout
+        context = StepContext(run_id=state.pk, workflow_id=state.run.workflow_id,
+                              step_key=step.key, attempt=row.attempt, now=now,
+                              values=state.values, chain=tuple(state.run.chain),
+                              schema=step.schema, deadline=time.monotonic() + budget)
+        return Attempt(state, step, row, inputs=inputs, secrets=secrets, context=context,
+                       budget=budget)
+
+    def _run_inline(self, attempt: Attempt) -> bool:
+        self._apply(attempt, call_step(attempt))
         return True
 
-    def _run(self, plan: _Plan) -> None:
-        state, step, row, context = plan.state, plan.step, plan.row, plan.context
-        assert context is not None
-        started = time.monotonic()
-        was_new = row.pk is None
-        try:
-            with caused_by(Cause(state.run.pk, tuple(state.run.chain))):
-                if step.step_type.transactional:
-                    with transaction.atomic():
-                        outputs = step.step_type.run(plan.inputs, context)
-                        self._record(state, row, StepStatus.SUCCEEDED,
-                                     outputs=json_value(outputs or {}), started=started,
-                                     note="; ".join(context.notes))
-                        _save_rows([row])
-                        state.dirty.remove(row)
-                else:
-                    outputs = step.step_type.run(plan.inputs, context)
-                    self._record(state, row, StepStatus.SUCCEEDED,
-                                 outputs=json_value(outputs or {}), started=started,
-                                 note="; ".join(context.notes))
-        except WaitUntil as wait:
+    def _queue_transactional(self, attempt: Attempt) -> bool:
+        self._transactional.append(attempt)
+        return False
+
+    def _queue_io(self, attempt: Attempt) -> bool:
+        attempt.row.status = StepStatus.RUNNING
+        attempt.state.save_later(attempt.row)
+        self._io.append(attempt)
+        return False
+
+    def _apply(self, attempt: Attempt, outcome: Outcome) -> None:
+        """Record what a step came back with and move its run on."""
+        state, step, row = attempt.state, attempt.step, attempt.row
+        notes = "; ".join(attempt.context.notes) if attempt.context else ""
+        if isinstance(outcome.flow, WaitUntil):
             row.status = StepStatus.WAITING
-            row.due_at = wait.due
-            row.duration_ms = _elapsed_ms(started)
+            row.due_at = outcome.flow.due
+            row.duration_ms = outcome.duration_ms
             state.save_later(row)
-            state.finish = _Finish(RunStatus.WAITING, due_at=wait.due)
-            return
-        except StopRun as stop:
-            self._record(state, row, StepStatus.SUCCEEDED, outputs=json_value(stop.outputs),
-                         note=stop.reason, started=started)
-            self._skip_rest(state, step, stop.reason)
-            state.finish = _Finish(RunStatus.SUCCEEDED)
-            return
-        except Exception as exc:
-            if was_new and step.step_type.transactional:
-                row.pk = None  # its insert was rolled back with the step's transaction
-            message = redact_text(error_text(exc), plan.secrets)
-            logger.info("run %s step %s attempt %s failed: %s", state.run.pk, step.key,
+            state.finish = Finish(RunStatus.WAITING, due_at=outcome.flow.due)
+        elif isinstance(outcome.flow, StopRun):
+            state.record(row, StepStatus.SUCCEEDED, outputs=json_value(outcome.flow.outputs),
+                         note=outcome.flow.reason, duration_ms=outcome.duration_ms)
+            state.skip_rest(step, outcome.flow.reason)
+            state.finish = Finish(RunStatus.SUCCEEDED)
+        elif outcome.error is not None or outcome.flow is not None:
+            message = redact_text(error_text(outcome.error or outcome.flow), attempt.secrets)
+            logger.info("run %s step %s attempt %s failed: %s", state.pk, step.key,
                         row.attempt, message)
-            self._record(state, row, StepStatus.FAILED, error=message, started=started)
-            self._after_failure(state, step, row)
-            return
-        self._advance(state, step, row)
-
-    def _run_together(self, plans: list[_Plan]) -> bool:
-        """Run the transactional steps of a round in one transaction, their results
-        saved with them: one commit for the round instead of one per run.
-
-        Optimistic: if any step raises (or the commit fails, e.g. a deadlock with
-        another worker), everything is rolled back, the rows are put back as they
-        were, and False tells the caller to run each step alone, where a failure is
-        recorded as usual. Transactional steps only write the database, so the
-        rolled-back attempt left no trace."""
-        before = [(plan, {name: getattr(plan.row, name) for name in ROW_FIELDS},
-                   list(plan.state.dirty)) for plan in plans]
-        try:
-            with transaction.atomic():
-                finished = []
-                for plan in plans:
-                    assert plan.context is not None
-                    started = time.monotonic()
-                    with caused_by(Cause(plan.state.run.pk, tuple(plan.state.run.chain))):
-                        outputs = plan.step.step_type.run(plan.inputs, plan.context)
-                    finished.append((plan, outputs, started))
-                for plan, outputs, started in finished:
-                    assert plan.context is not None
-                    self._record(plan.state, plan.row, StepStatus.SUCCEEDED,
-                                 outputs=json_value(outputs or {}), started=started,
-                                 note="; ".join(plan.context.notes))
-                _save_rows([plan.row for plan in plans])
-        except Exception:
-            logger.debug("a batch of %s transactional steps was rolled back; running them "
-                         "one by one", len(plans), exc_info=True)
-            for plan, fields, dirty in before:
-                for name, value in fields.items():
-                    setattr(plan.row, name, value)
-                plan.state.dirty[:] = dirty
-                if plan.context is not None:
-                    plan.context.notes.clear()
-            return False
-        for plan in plans:
-            plan.state.dirty.remove(plan.row)
-            self._advance(plan.state, plan.step, plan.row)
-        return True
-
-    def _advance(self, state: _State, step: CompiledStep, row: StepRun) -> None:
-        self._remember_outputs(state, step, row.outputs)
-        state.position += 1
-        assert state.definition is not None
-        if state.position >= len(state.definition.steps):
-            state.finish = _Finish(RunStatus.SUCCEEDED)
-
-    def _after_failure(self, state: _State, step: CompiledStep, row: StepRun) -> None:
-        if row.attempt < step.max_attempts:
-            delay = step.backoff_seconds * (2 ** (row.attempt - 1))
-            due = timezone.now() + timedelta(seconds=delay)
-            row.status = StepStatus.PENDING
-            row.due_at = due
-            state.finish = _Finish(RunStatus.WAITING, due_at=due)
-        elif step.on_error == "continue":
-            self._advance(state, step, row)
+            state.record(row, StepStatus.FAILED, error=message,
+                         duration_ms=outcome.duration_ms)
+            state.after_failure(step, row)
         else:
-            state.finish = _Finish(RunStatus.FAILED, f'step "{step.key}" failed: {row.error}')
+            state.record(row, StepStatus.SUCCEEDED, outputs=json_value(outcome.outputs or {}),
+                         note=notes, duration_ms=outcome.duration_ms)
+            state.advance(step, row)
 
-    def _skip_rest(self, state: _State, after: CompiledStep, reason: str) -> None:
-        assert state.definition is not None
-        for step in state.definition.steps[after.index + 1:]:
-            if step.key not in state.rows:
-                row = StepRun(run=state.run, index=step.index, key=step.key,
-                              step_type=step.type_key, status=StepStatus.SKIPPED, outputs={},
-                              attempts_log=[{"note": f"not run: {reason}"}])
-                state.rows[step.key] = row
-                state.save_later(row)
+    # -- io steps in the pool ----------------------------------------------------------
 
-    def _record(self, state: _State, row: StepRun, status: str, *, outputs: Any = None,
-                error: str = "", note: str = "", started: float | None = None) -> None:
-        now = timezone.now()
-        row.status = status
-        row.outputs = outputs if outputs is not None else row.outputs
-        row.error = error
-        row.finished_at = now
-        row.due_at = None
-        if started is not None:
-            row.duration_ms = _elapsed_ms(started)
-        entry: dict[str, Any] = {"attempt": row.attempt, "status": status, "at": now.isoformat()}
-        if started is not None:
-            entry["duration_ms"] = row.duration_ms
-        if error:
-            entry["error"] = error
-        if note:
-            entry["note"] = note
-        row.attempts_log = [*row.attempts_log, entry]
-        state.save_later(row)
+    def _collect(self) -> bool:
+        """Apply the results of io steps that came back; give up on overdue ones."""
+        if not self._in_flight:
+            return False
+        progressed = False
+        now = time.monotonic()
+        for future, attempt in list(self._in_flight.items()):
+            if future.done():
+                del self._in_flight[future]
+                attempt.state.in_flight = False
+                self._apply(attempt, future.result())
+                progressed = True
+            elif now > attempt.started + attempt.budget + OVERDUE_GRACE_SECONDS:
+                del self._in_flight[future]
+                self._abandoned.add(future)
+                attempt.state.in_flight = False
+                self._apply(attempt, Outcome(error=TimeoutError(
+                    f"the step did not finish within its time budget of "
+                    f"{attempt.budget:g} s (STEP_TIMEOUT_SECONDS)"),
+                    duration_ms=_elapsed_ms(attempt.started)))
+                progressed = True
+        return progressed
 
-    # -- writing a round's results -----------------------------------------------
+    def _start(self, attempts: list[Attempt]) -> None:
+        for attempt in attempts:
+            attempt.started = time.monotonic()
+            assert attempt.context is not None
+            attempt.context.deadline = attempt.started + attempt.budget
+            attempt.state.in_flight = True
+            self._in_flight[self._pool.submit(_call_in_pool, attempt)] = attempt
 
-    def _flush(self, finishing: list[_State], continuing: list[_State]) -> None:
-        """Save dirty rows, finish or park `finishing` runs and renew the leases of
-        `continuing` ones, in one transaction; runs found cancelled or taken over
-        stop with the status the database holds."""
-        rows = [row for state in (*finishing, *continuing) for row in state.dirty]
-        if not rows and not finishing and not continuing:
-            return
-        with transaction.atomic():
-            _save_rows(rows)
-            lost = self._finish_runs(finishing)
-            lost |= self._renew_leases(continuing)
-            runs_changed.send(BatchExecutor, run_ids=[state.run.pk for state in
-                                                      (*finishing, *continuing)])
-            self._announce_finished([state for state in finishing
-                                     if state.run.pk not in lost])
-        for state in (*finishing, *continuing):
+    # -- writing ---------------------------------------------------------------------
+
+    def _dirty(self, skip: set[int] | frozenset[int] = frozenset()) -> bool:
+        return any((state.dirty and state.pk not in skip)
+                   or (state.finish is not None and state.active)
+                   for state in self.states.values())
+
+    def _write(self, io: list[Attempt], skip: set[int] | frozenset[int] = frozenset()) -> None:
+        """Save every changed row and finished or parked run, and mark `io` steps
+        running for the runs still held (not cancelled), in one transaction
+        (written again on a new connection if the old one dropped); then start
+        those steps."""
+        finishing = [state for state in self.states.values()
+                     if state.finish is not None and state.active and not state.in_flight]
+        touched = [state for state in self.states.values()
+                   if state.dirty and state.pk not in skip]
+
+        def write() -> tuple[set[int], set[int]]:
+            with transaction.atomic():
+                io_ids = {attempt.state.pk for attempt in io}
+                not_held = io_ids - checkpoints.still_held(self.owner, io_ids)
+                for attempt in io:
+                    if attempt.state.pk in not_held:
+                        _not_started(attempt.row)
+                checkpoints.save_rows([row for state in touched for row in state.dirty])
+                lost = checkpoints.finish_runs(self.owner, finishing)
+                changed = sorted({state.pk for state in (*touched, *finishing)})
+                if changed:
+                    runs_changed.send(Executor, run_ids=changed)
+                self._announce_finished([state for state in finishing
+                                         if state.pk not in lost])
+                return not_held, lost
+
+        not_held, lost = checkpoints.retrying(write)
+        for state in touched:
             state.dirty.clear()
         for state in finishing:
-            if state.run.pk not in lost:
+            if state.pk not in lost:
                 assert state.finish is not None
-                state.result = state.finish.status
-                state.run.status = state.finish.status
-        if lost:
-            stored = dict(Run.objects.filter(pk__in=lost).values_list("pk", "status"))
-            for state in (*finishing, *continuing):
-                if state.run.pk in lost:
-                    state.result = stored.get(state.run.pk, RunStatus.CANCELLED)
-                    state.run.status = state.result
+                self._drop(state, state.finish.status)
+        self._drop_lost(not_held | lost)
+        self._start([attempt for attempt in io if attempt.state.pk not in not_held | lost])
 
     @staticmethod
-    def _announce_finished(states: list[_State]) -> None:
-        """Send `runs_finished` for the runs of `states` that reached a final status."""
+    def _announce_finished(states: list[RunState]) -> None:
         runs = []
         for state in states:
-            if state.finish is None or state.finish.status not in FINAL_RUN_STATUSES:
-                continue
-            state.run.status = state.finish.status
-            state.run.error = state.finish.error[:MAX_ERROR_LENGTH]
-            runs.append(state.run)
-        if runs:
-            runs_finished.send(BatchExecutor, runs=runs)
-
-    def _finish_runs(self, states: list[_State]) -> set[int]:
-        if not states:
-            return set()
-        now = timezone.now()
-        groups: dict[tuple[str, str, datetime | None], list[int]] = {}
-        for state in states:
             assert state.finish is not None
-            key = (state.finish.status, state.finish.error[:MAX_ERROR_LENGTH],
-                   state.finish.due_at)
-            groups.setdefault(key, []).append(state.run.pk)
-        done: set[int] = set()
-        for (status, error, due_at), ids in groups.items():
-            fields: dict[str, Any] = {"status": status, "error": error, "due_at": due_at,
-                                      "lease_owner": "", "lease_expires_at": None}
-            if status in FINAL_RUN_STATUSES:
-                fields["finished_at"] = now
-            query = Run.objects.filter(pk__in=ids, lease_owner=self.worker_id)
-            if query.update(**fields) == len(ids):
-                done.update(ids)
+            if state.finish.status in FINAL_RUN_STATUSES:
+                state.run.status = state.finish.status
+                state.run.error = state.finish.error
+                runs.append(state.run)
+        if runs:
+            runs_finished.send(Executor, runs=runs)
+
+    def _drop(self, state: RunState, status: str) -> None:
+        state.result = status
+        state.run.status = status
+        self.states.pop(state.pk, None)
+        if self.on_result is not None:
+            self.on_result(state.pk, status)
+        self._update_held()
+
+    def _drop_lost(self, run_ids: set[int]) -> None:
+        """Runs cancelled or taken over meanwhile: stop with the stored status."""
+        if not run_ids:
+            return
+        stored = checkpoints.stored_statuses(run_ids)
+        for pk in run_ids:
+            state = self.states.get(pk)
+            if state is not None and not state.in_flight:
+                self._drop(state, stored.get(pk, RunStatus.CANCELLED))
+
+    # -- database steps ----------------------------------------------------------------
+
+    def _run_transactional(self, attempts: list[Attempt]) -> None:
+        """Run the database steps of this iteration in one transaction with their
+        results and the lease check; if anything fails, roll back and run each
+        alone (where a failure is recorded as usual)."""
+        if len(attempts) > 1:
+            saved = [_Snapshot(attempt) for attempt in attempts]
+            try:
+                with transaction.atomic():
+                    ids = {attempt.state.pk for attempt in attempts}
+                    lost = ids - checkpoints.still_held(self.owner, ids)
+                    if lost:
+                        raise _LeaseLost(lost)
+                    with contextlib.ExitStack() as stack:
+                        _prefetch(attempts, stack)
+                        stack.enter_context(deferred_inserts())
+                        for attempt in attempts:
+                            outcome = call_step(attempt)
+                            if outcome.error is not None or outcome.flow is not None:
+                                raise RuntimeError("a step of the batch did not succeed")
+                            self._apply(attempt, outcome)
+                    self._save_transactional(attempts)
+            except Exception:
+                logger.debug("a batch of %s database steps was rolled back; running them "
+                             "one by one", len(attempts), exc_info=True)
+                for snapshot in saved:
+                    snapshot.restore()
+                if not connection.is_usable():
+                    connection.close()
             else:
-                done.update(Run.objects.filter(pk__in=ids, status=status, due_at=due_at,
-                                               lease_owner="").values_list("pk", flat=True))
-        return {state.run.pk for state in states} - done
+                for attempt in attempts:
+                    attempt.state.dirty.clear()
+                return
+        for attempt in attempts:
+            self._run_transactional_alone(attempt)
 
-    def _renew_leases(self, states: list[_State]) -> set[int]:
-        if not states:
-            return set()
-        ids = [state.run.pk for state in states]
-        until = timezone.now() + timedelta(seconds=workflow_settings.LEASE_SECONDS)
-        query = Run.objects.filter(pk__in=ids, lease_owner=self.worker_id,
-                                   status=RunStatus.RUNNING)
-        if query.update(lease_expires_at=until) == len(ids):
-            return set()
-        kept = set(query.values_list("pk", flat=True))
-        return set(ids) - kept
+    def _run_transactional_alone(self, attempt: Attempt) -> None:
+        state = attempt.state
+        if state.pk not in self.states:
+            return
+        snapshot = _Snapshot(attempt)
+        try:
+            with transaction.atomic():
+                if not checkpoints.still_held(self.owner, [state.pk]):
+                    raise _LeaseLost({state.pk})
+                outcome = call_step(attempt)
+                if outcome.error is not None:
+                    raise _StepFailed(outcome)
+                self._apply(attempt, outcome)
+                self._save_transactional([attempt])
+        except _LeaseLost as lost:
+            snapshot.restore()
+            self._drop_lost(lost.run_ids)
+            return
+        except _StepFailed as failed:
+            snapshot.restore()
+            self._apply(attempt, failed.outcome)  # recorded with the next write
+            return
+        except checkpoints.CONNECTION_ERRORS as exc:
+            snapshot.restore()
+            if not connection.is_usable():
+                connection.close()  # tried again at the next iteration
+                return
+            self._apply(attempt, Outcome(error=exc))
+            return
+        state.dirty.clear()
+
+    def _save_transactional(self, attempts: list[Attempt]) -> None:
+        states = {attempt.state.pk: attempt.state for attempt in attempts}.values()
+        checkpoints.save_rows([row for state in states for row in state.dirty])
+        runs_changed.send(Executor, run_ids=sorted(state.pk for state in states))
 
 
-def _save_rows(rows: list[StepRun]) -> None:
-    """Insert or update step rows (`INSERT ... ON CONFLICT (run, key) DO UPDATE`),
-    all in one round trip."""
-    statements.upsert(rows, conflict=["run", "key"], update=ROW_FIELDS)
+def _prefetch(attempts: list[Attempt], stack: contextlib.ExitStack) -> None:
+    """Let each step type load what its steps of the batch need at once."""
+    by_type: dict[int, tuple[Any, list[dict[str, Any]]]] = {}
+    for attempt in attempts:
+        step_type = attempt.step.step_type
+        by_type.setdefault(id(step_type), (step_type, []))[1].append(attempt.inputs)
+    for step_type, batch in by_type.values():
+        manager = step_type.prefetch(batch)
+        if manager is not None:
+            stack.enter_context(manager)
+
+
+class _StepFailed(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("step failed")
+        self.outcome = outcome
+
+
+class _Snapshot:
+    """What a database step may change in memory, to undo it when its transaction
+    rolls back."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        self.attempt = attempt
+        state = attempt.state
+        self.row_fields = {name: getattr(attempt.row, name) for name in checkpoints.ROW_FIELDS}
+        self.position = state.position
+        self.finish = state.finish
+        self.dirty = list(state.dirty)
+        self.rows = dict(state.rows)
+        self.outputs = dict(state.values.get("steps", {}))
+        self.notes = list(attempt.context.notes) if attempt.context else []
+
+    def restore(self) -> None:
+        state = self.attempt.state
+        for name, value in self.row_fields.items():
+            setattr(self.attempt.row, name, value)
+        state.position = self.position
+        state.finish = self.finish
+        state.dirty[:] = self.dirty
+        state.rows = self.rows
+        state.values["steps"] = self.outputs
+        if self.attempt.context is not None:
+            self.attempt.context.notes[:] = self.notes
+
+
+def _always() -> bool:
+    return True
+
+
+def _not_started(row: StepRun) -> None:
+    if row.status != StepStatus.RUNNING:
+        return  # already noted (the write is being repeated)
+    row.status = StepStatus.SKIPPED
+    row.attempt = max(0, row.attempt - 1)
+    row.attempts_log = [*row.attempts_log, {
+        "note": "not run: the run was cancelled or taken over before this step started",
+        "at": timezone.now().isoformat()}]
 
 
 def _elapsed_ms(started: float) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +14,26 @@ from django.utils import timezone
 
 from workflows_app.execution import statements
 from workflows_app.execution.context import Cause, current_cause
+from workflows_app.execution.wakeups import wake_soon
 from workflows_app.models import Event
+
+_deferred: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "workflows_deferred_events", default=None)
+
+
+@contextlib.contextmanager
+def deferred_inserts() -> Iterator[None]:
+    """Events recorded inside the block are inserted together when it ends (one
+    round trip), in the same transaction. For a worker running many database
+    steps in one transaction; `record_event` then returns events without a
+    primary key."""
+    events: list[Event] = []
+    token = _deferred.set(events)
+    try:
+        yield
+        statements.insert_many(events)
+    finally:
+        _deferred.reset(token)
 
 
 def fingerprint(*parts: Any) -> str:
@@ -56,9 +77,11 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
         chain=list(cause.chain) if cause else [],
         occurred_at=occurred_at or timezone.now(),
     )
-    statements.insert(event)  # the ORM's save() costs twice as much here
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(event)
+    else:
+        statements.insert(event)  # the ORM's save() costs twice as much here
     if wake:
-        from workflows_app.execution.queue import wake_soon
-
         transaction.on_commit(wake_soon)
     return event

@@ -5,12 +5,14 @@ from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
 from workflows_app.models.prune import PruneLog
 from workflows_app.models.run import Run, RunAction, RunStatus, StepRun, StepStatus
 from workflows_app.models.schedule import ScheduleState
+from workflows_app.models.wakeup import PendingWakeUp
 from workflows_app.models.webhook import WebhookDelivery
 from workflows_app.models.workflow import Workflow, WorkflowVersion
 
 __all__ = [
     "Event",
     "EventStatus",
+    "PendingWakeUp",
     "PruneLog",
     "Run",
     "RunAction",

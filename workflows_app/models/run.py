@@ -32,9 +32,10 @@ class StepStatus(models.TextChoices):
 class Run(models.Model):
     """One execution of `version` for `event`.
 
-    A worker takes a run by writing a lease (`lease_owner`, `lease_expires_at`);
-    an expired lease means the worker died and the sweeper hands the run out
-    again. `due_at` parks a run (delay or retry back-off) until that time.
+    A worker takes a run by writing a lease (`lease_owner`, `lease_expires_at`)
+    and renews it while it holds the run; an expired lease means the worker
+    died, and another worker takes the run over (`takeovers` counts how often).
+    `due_at` parks a run (delay or retry back-off) until that time.
     """
 
     workflow = models.ForeignKey("Workflow", verbose_name=_("workflow"),
@@ -54,6 +55,10 @@ class Run(models.Model):
     lease_owner = models.CharField(_("worker"), max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    takeovers = models.PositiveIntegerField(
+        _("takeovers"), default=0,
+        help_text=_("Times a worker took the run over from one that stopped while running "
+                    "it (crashed, killed, lost its lease)."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -79,7 +79,7 @@ class HttpRequest(StepType):
             self._sign(headers, secret, data or b"", context)
         try:
             response = send(method, url, headers=headers, body=data,
-                            timeout=self._timeout(inputs.get("timeout_seconds")),
+                            timeout=self._timeout(inputs.get("timeout_seconds"), context),
                             max_response_bytes=MAX_RESPONSE_BYTES)
         except BlockedAddress as exc:
             raise StepError(f"refused to call {url}: {exc}") from None
@@ -102,8 +102,14 @@ class HttpRequest(StepType):
             raise StepError(f"the URL is not valid: {exc.reason}") from None
 
     @staticmethod
-    def _timeout(raw: Any) -> float:
+    def _timeout(raw: Any, context: Any = None) -> float:
+        """The step's timeout, within `HTTP_MAX_TIMEOUT_SECONDS` and what is left of
+        the attempt's time budget (`STEP_TIMEOUT_SECONDS`)."""
         limit = float(workflow_settings.HTTP_MAX_TIMEOUT_SECONDS)
+        time_left = getattr(context, "time_left", None)
+        left = time_left() if callable(time_left) else None
+        if left is not None:
+            limit = min(limit, left)
         value = float(raw) if raw is not None else 10.0
         return max(0.1, min(value, limit))
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import contextvars
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +17,19 @@ from engine.types import JSON, Record
 from workflows_app.execution.flow import StepError
 from workflows_app.records import get_registration
 from workflows_app.steps.types import AnyRecord
+
+#: Records locked and loaded for a batch of steps (`UpdateRecord.prefetch`).
+_prefetched: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = \
+    contextvars.ContextVar("workflows_record_update_prefetched", default=None)
+
+
+@contextlib.contextmanager
+def _using(records: dict[tuple[str, str], Any]) -> Iterator[None]:
+    token = _prefetched.set(records)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
 
 
 def _record_type(step: StepCheck) -> Record | None:
@@ -90,6 +105,24 @@ class UpdateRecord(StepType):
             fields[name] = compiled.resolve(values, step.schema)
         return {"record": record, "fields": fields}
 
+    def prefetch(self, batch: list[dict[str, Any]]) -> contextlib.AbstractContextManager[None]:
+        """Lock and load the records of a batch of steps, one query per model."""
+        wanted: dict[str, set[Any]] = {}
+        for inputs in batch:
+            record = inputs.get("record")
+            model = getattr(record, "model", None)
+            if isinstance(model, str) and getattr(record, "record_pk", None) is not None:
+                wanted.setdefault(model, set()).add(record.record_pk)
+        records: dict[tuple[str, str], Any] = {}
+        for label, pks in wanted.items():
+            registration = get_registration(label)
+            if registration is None:
+                continue
+            for instance in (registration.model._default_manager.select_for_update()
+                             .filter(pk__in=pks).order_by("pk")):
+                records[(registration.label, str(instance.pk))] = instance
+        return _using(records)
+
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
         record = inputs["record"]
         if record is None:
@@ -98,8 +131,12 @@ class UpdateRecord(StepType):
         registration = get_registration(model) if isinstance(model, str) else None
         if registration is None:
             raise StepError(f"{model} is not registered for workflows")
-        instance = (registration.model._default_manager.select_for_update()
-                    .filter(pk=record.record_pk).first())
+        prefetched = _prefetched.get()
+        instance = prefetched.pop((registration.label, str(record.record_pk)), None) \
+            if prefetched else None
+        if instance is None:
+            instance = (registration.model._default_manager.select_for_update()
+                        .filter(pk=record.record_pk).first())
         if instance is None:
             raise StepError(f"{registration.verbose_name} #{record.record_pk} no longer exists")
         update_fields = []
