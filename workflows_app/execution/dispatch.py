@@ -20,8 +20,8 @@ from engine import InvalidDefinition
 from workflows_app.conf import workflow_settings
 from workflows_app.execution import statements
 from workflows_app.execution.definitions import compiled_definition
-from workflows_app.execution.redaction import redact_event_payload
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE, lease_until
+from workflows_app.execution.redaction import redact_event_payload
 from workflows_app.execution.search_text import fill_search_texts, search_text_for
 from workflows_app.execution.values import event_values
 from workflows_app.models import (
