@@ -46,10 +46,12 @@ def test_two_clusters_fire_a_frozen_slot_once(workers) -> None:
     # Saved "before" the slot, so the slot counts as due (not skipped as older than
     # the activation).
     Workflow.objects.filter(pk=workflow.pk).update(updated_at=slot - timedelta(days=1))
-    for _ in range(TASKS):  # waiting in the broker for both clusters
-        async_task(WORK_TASK, max_seconds=1.0)
-
+    # Both clusters are up before the tasks arrive, so their pushers race for them
+    # (an engine task with nothing to do ends at once: one cluster started first
+    # could otherwise take them all before the other is up).
     clusters = workers.start(2, q_workers=2)
+    for _ in range(TASKS):
+        async_task(WORK_TASK, max_seconds=1.0)
 
     def settled() -> bool:
         processed = [len(re.findall(r"Processed '?" + re.escape(WORK_TASK), c.output()))
