@@ -26,17 +26,26 @@ from engine.registry import Registry
 from engine.scope import ScopeField, ScopeSchema
 from engine.steps import StepCheck, StepType, step_registry
 from engine.triggers import TriggerType, trigger_registry
-from engine.types.base import describe_raw
+from engine.types.array import ArrayType
+from engine.types.base import ValueType, describe_raw
 from engine.types.object import ObjectType
+from engine.types.step_list import StepList
+from engine.types.structure import StructType
 
 SCHEMA_VERSION = 1
 TOP_LEVEL_KEYS = {"schema_version", "name", "description", "trigger", "conditions", "steps"}
 STEP_KEYS = {"key", "type", "params", "when", "on_error", "retry", "label"}
 #: The root of earlier steps' outputs in a step's scope (`steps.confirm.record`).
 STEPS_ROOT = "steps"
+#: Marks a `steps.<key>` field of a step nested in a `branch` (say) that may not
+#: have run; its value is the enclosing step's key.
+MAY_BE_MISSING = "may_be_missing"
 STEP_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ON_ERROR_CHOICES = ("stop", "continue")
+#: Steps in the whole tree (nested ones count).
 MAX_STEPS = 100
+#: How deep step lists may nest (a `for_each` inside a `branch` path is 2).
+MAX_NESTING = 4
 MAX_ATTEMPTS = 20
 MAX_BACKOFF_SECONDS = 86_400
 MAX_NAME_LENGTH = 200
@@ -59,6 +68,11 @@ class CompiledStep:
     label: str = ""
     raw_params: Mapping[str, Any] = field(default_factory=dict)
     output_fields: list[ScopeField] = field(default_factory=list)
+    #: Nested step lists by their place in the params (`paths[0].steps`,
+    #: `otherwise`, `steps`), in the order the params declare them.
+    children: dict[str, list[CompiledStep]] = field(default_factory=dict)
+    #: Where the step sits: `steps[2]`, `steps[0].params.paths[1].steps[0]`.
+    path: str = ""
 
     def resolve_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The step's typed inputs for these scope values (see `StepType.resolve_inputs`).
@@ -91,10 +105,43 @@ class ValidatedDefinition:
         return str(self.data.get("name", ""))
 
     def step(self, key: str) -> CompiledStep:
-        for step in self.steps:
+        """The step with this key, at any depth."""
+        for step in self.all_steps():
             if step.key == key:
                 return step
         raise KeyError(key)
+
+    def all_steps(self) -> list[CompiledStep]:
+        """Every step of the tree, depth first, in definition order."""
+        return list(walk_steps(self.steps))
+
+
+def walk_steps(steps: list[CompiledStep]) -> Any:
+    """Every step in `steps` and in their nested step lists, depth first."""
+    for step in steps:
+        yield step
+        for children in step.children.values():
+            yield from walk_steps(children)
+
+
+def step_list_places(value_type: ValueType, raw: object, place: str = ""
+                     ) -> list[tuple[str, list[Any]]]:
+    """The nested step lists inside a param value, as `(place, raw steps)`: found by
+    the declared types (a `StepList`, inside lists and structures at any depth),
+    so a new flow step needs no edit here. `place` reads like `paths[0].steps`."""
+    found: list[tuple[str, list[Any]]] = []
+    if isinstance(value_type, StepList):
+        if isinstance(raw, list):
+            found.append((place, raw))
+    elif isinstance(value_type, ArrayType) and isinstance(raw, list):
+        for index, item in enumerate(raw):
+            found.extend(step_list_places(value_type.item_type, item, join_path(place, index)))
+    elif isinstance(value_type, StructType) and isinstance(raw, Mapping):
+        for declared in value_type.fields:
+            if declared.name in raw:
+                found.extend(step_list_places(declared.type, raw[declared.name],
+                                              join_path(place, declared.name)))
+    return found
 
 
 @dataclass
@@ -160,6 +207,20 @@ class StepScopeChain:
         """Make `steps.<key>.*` (the step's outputs) visible to the steps after it."""
         self.earlier = self.earlier.with_field(ScopeField(
             key, ObjectType(outputs, type_name=f"Outputs of {key}"), label=label or key))
+
+    def add_field(self, step_field: ScopeField) -> None:
+        """Make an already built `steps.<key>` field visible (a nested step's)."""
+        self.earlier = self.earlier.with_field(step_field)
+
+    def nested(self, extra: list[ScopeField]) -> StepScopeChain:
+        """The chain inside a nested step list: what is visible here, plus `extra`
+        (e.g. `item` and `item_index` in a `for_each`)."""
+        base = self.base
+        for extra_field in extra:
+            base = base.with_field(extra_field)
+        inner = StepScopeChain(base)
+        inner.earlier = self.earlier
+        return inner
 
     def steps(self) -> Mapping[str, ScopeField]:
         """The steps added so far, by key."""
@@ -294,28 +355,65 @@ class _Validator:
         if not isinstance(raw, list):
             self.error("steps", f"expected a list of steps, not {describe_raw(raw)}")
             return []
-        if len(raw) > MAX_STEPS:
-            self.error("steps", f"a workflow may have at most {MAX_STEPS} steps")
+        self.tree_keys = _raw_tree_keys(raw, self.step_types)
+        if len(raw) > MAX_STEPS or len(self.tree_keys) > MAX_STEPS:
+            self.error("steps", f"a workflow may have at most {MAX_STEPS} steps "
+                                "(nested steps count)")
             return []
+        self.seen: dict[str, str] = {}
+        return self.check_step_list(raw, STEPS_ROOT, StepScopeChain(base_scope), 0)
+
+    def check_step_list(self, raw: list[Any], path: str, chain: StepScopeChain,
+                        depth: int) -> list[CompiledStep]:
+        """Check the steps of one list (the top level or a nested one) in order,
+        each against the scope at its place, and nested lists recursively."""
         all_keys = [item.get("key") for item in raw if isinstance(item, Mapping)]
-        seen: dict[str, int] = {}
         compiled: list[CompiledStep] = []
-        chain = StepScopeChain(base_scope)
         for index, item in enumerate(raw):
-            path = join_path(STEPS_ROOT, index)
+            step_path = join_path(path, index)
             scope = chain.scope
             later = [key for key in all_keys[index:] if isinstance(key, str)]
-            step = self.check_step(item, index, path, scope, later, seen)
+            step = self.check_step(item, index, step_path, scope, later, self.seen)
             if step is None:
                 continue
+            step.path = step_path
+            check = StepCheck(step_path, scope, step.params, item.get("params") or {})
+            nested_fields = self.check_nested(step, check, chain, depth)
+            own_errors = step.step_type.check(check)
+            if own_errors:
+                self.errors.extend(own_errors)
+                continue
             compiled.append(step)
-            check = StepCheck(path, scope, step.params, item.get("params") or {})
             step.output_fields = step.step_type.output_fields(check)
             chain.add(step.key, step.output_fields, label=step.label or step.key)
+            for nested_field in nested_fields:
+                chain.add_field(nested_field)
         return compiled
 
+    def check_nested(self, step: CompiledStep, check: StepCheck, chain: StepScopeChain,
+                     depth: int) -> list[ScopeField]:
+        """Check the nested step lists of `step`; return the `steps.<key>` fields of
+        nested steps that the steps after it may refer to (per the step type's
+        `nested_outputs_after`)."""
+        visible: list[ScopeField] = []
+        params_path = join_path(step.path, "params")
+        for param in step.step_type.params:
+            for place, raw_steps in step_list_places(param.type, step.raw_params.get(param.name),
+                                                     param.name):
+                place_path = join_path(params_path, place)
+                if depth + 1 > MAX_NESTING:
+                    self.error(place_path, f"steps may nest at most {MAX_NESTING} levels deep")
+                    continue
+                inner = chain.nested(step.step_type.nested_scope(check, place))
+                known = set(chain.steps())
+                step.children[place] = self.check_step_list(raw_steps, place_path, inner,
+                                                            depth + 1)
+                added = [field_ for key, field_ in inner.steps().items() if key not in known]
+                visible.extend(_after_nested(step, added))
+        return visible
+
     def check_step(self, item: object, index: int, path: str, scope: ScopeSchema,
-                   later_keys: list[str], seen: dict[str, int]) -> CompiledStep | None:
+                   later_keys: list[str], seen: dict[str, str]) -> CompiledStep | None:
         if not isinstance(item, Mapping):
             self.error(path, f"expected a step object, not {describe_raw(item)}")
             return None
@@ -330,9 +428,9 @@ class _Validator:
             key = None
         elif key in seen:
             self.error(join_path(path, "key"),
-                       f'duplicate step key "{key}" (also steps[{seen[key]}])')
+                       f'duplicate step key "{key}" (also {seen[key]})')
         else:
-            seen[key] = index
+            seen[key] = path
         type_key = item.get("type")
         step_class = self.step_types.find(type_key)
         if step_class is None:
@@ -341,7 +439,7 @@ class _Validator:
                                                 f"(known steps: {known})")
             return None
         step_type = step_class()
-        hint = _later_step_hint(later_keys, key)
+        hint = _later_step_hint(later_keys, key, getattr(self, "tree_keys", set()))
         params = self.check_params(item.get("params"), step_type, scope,
                                    join_path(path, "params"), hint)
         when = None
@@ -356,9 +454,6 @@ class _Validator:
         if not isinstance(label, str):
             self.error(join_path(path, "label"), "must be text")
             label = ""
-        if params is not None and len(self.errors) == before:
-            check = StepCheck(path, scope, params, item.get("params") or {})
-            self.errors.extend(step_type.check(check))
         if len(self.errors) > before or key is None or params is None:
             return None
         return CompiledStep(index, key, str(type_key), step_type, params, scope, when,
@@ -417,8 +512,41 @@ class _Validator:
         return attempts, float(backoff)
 
 
-def _later_step_hint(later_keys: list[str], own_key: str | None):  # type: ignore[no-untyped-def]
-    """A function that explains a `steps.X...` path naming this or a later step."""
+def _after_nested(step: CompiledStep, added: list[ScopeField]) -> list[ScopeField]:
+    """What the steps after `step` see of its nested steps' `steps.<key>` fields."""
+    rule = step.step_type.nested_outputs_after
+    if rule == "none":
+        return []
+    if rule == "always":
+        return added
+    return [ScopeField(added_field.name, added_field.type, label=added_field.label,
+                       help=added_field.help,
+                       extra={**added_field.extra, MAY_BE_MISSING: step.key})
+            for added_field in added]
+
+
+def _raw_tree_keys(raw: list[Any], steps: Registry[type[StepType]], depth: int = 0) -> list[str]:
+    """Every step key written in a (possibly invalid) step tree, nested ones included."""
+    keys: list[str] = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            continue
+        if isinstance(item.get("key"), str):
+            keys.append(item["key"])
+        step_class = steps.find(item.get("type"))
+        params = item.get("params")
+        if step_class is None or not isinstance(params, Mapping) or depth >= MAX_NESTING:
+            continue
+        for param in step_class.params:
+            for _place, nested in step_list_places(param.type, params.get(param.name)):
+                keys.extend(_raw_tree_keys(nested, steps, depth + 1))
+    return keys
+
+
+def _later_step_hint(later_keys: list[str], own_key: str | None,  # type: ignore[no-untyped-def]
+                     tree_keys: Any = ()):
+    """A function that explains a `steps.X...` path naming this or a later step, or
+    a step nested somewhere it cannot be seen from."""
 
     def hint(path: str) -> str | None:
         head, _, rest = path.partition(".")
@@ -430,6 +558,10 @@ def _later_step_hint(later_keys: list[str], own_key: str | None):  # type: ignor
         if step_key in later_keys:
             return (f'"{path}" refers to the output of step "{step_key}", which runs later; '
                     "only earlier steps' outputs can be used")
+        if step_key in tree_keys:
+            return (f'"{path}" refers to the output of step "{step_key}", which cannot be '
+                    "used here: it runs later, or inside a path, loop or branch this step "
+                    "is not part of")
         return None
 
     return hint

@@ -122,6 +122,9 @@ class StepType:
     - `check(step)`: extra save-time validation (e.g. fields that depend on the
       type of another param); return `DefinitionError`s.
     - `output_fields(step)`: outputs that depend on params (default: `outputs`).
+    - `nested_scope(step, place)` and `nested_outputs_after`: for flow steps whose
+      params hold nested step lists (`StepList`): what the nested steps see, and
+      what the steps after this one see of them.
     - `resolve_inputs(step, values)`: typed inputs from scope values.
     - `run(inputs, context)`: do the work with resolved, typed inputs and return
       a dict of JSON-compatible outputs; raise to fail. Implemented by `workflows_app`.
@@ -141,11 +144,23 @@ class StepType:
     params: ClassVar[tuple[Param, ...]] = ()
     outputs: ClassVar[tuple[Output, ...]] = ()
     transactional: ClassVar[bool] = False
+    #: For steps with nested step lists (params of type `StepList`): what the steps
+    #: after this one may refer to of the nested steps' outputs: "may_be_missing"
+    #: (they may not have run, as in a `branch`: references must allow for it),
+    #: "always" (they all ran, as in `parallel`) or "none" (not visible, as the
+    #: per-item steps of a `for_each`).
+    nested_outputs_after: ClassVar[str] = "may_be_missing"
     #: Record "running" before the step starts (one more write), so people see it in
     #: progress and a worker killed mid-step leaves a trace. Off for instant steps.
     marks_start: ClassVar[bool] = True
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
+        return []
+
+    def nested_scope(self, step: StepCheck, place: str) -> list[ScopeField]:
+        """Extra references the nested steps at `place` (e.g. `steps`,
+        `paths[0].steps`) see besides the scope at this step, e.g. `item` and
+        `item_index` in a `for_each`."""
         return []
 
     def output_fields(self, step: StepCheck | None) -> list[ScopeField]:

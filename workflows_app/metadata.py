@@ -61,6 +61,7 @@ from engine.operators.base import Operator
 from engine.scope import PathError
 from engine.steps import Output
 from engine.types import JSON, ArrayType, ObjectType, Record, ValueType, parse_type_spec
+from engine.types.structure import StructType
 from workflows_app.records import registrations
 from workflows_app.triggers.lookup import trigger_label
 
@@ -102,6 +103,11 @@ def type_description(value_type: ValueType) -> dict[str, Any]:
         data["max_items"] = value_type.max_items
     if isinstance(value_type, Record):
         data["model"] = value_type.model
+    if isinstance(value_type, StructType):
+        data["fields"] = [{"name": declared.name, "label": declared.display_label,
+                           "required": declared.required, "help": declared.help,
+                           "value_type": type_description(declared.type)}
+                          for declared in value_type.fields]
     return data
 
 

@@ -6,9 +6,15 @@ project adds a step by writing one module.
 """
 
 from workflows_app.steps import (  # noqa: F401
+    approval,
+    branch,
     delay,
     email_send,
     filter,
+    for_each,
     http_request,
+    parallel,
     record_update,
+    wait_for,
+    workflow_run,
 )

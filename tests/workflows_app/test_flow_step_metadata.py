@@ -1,0 +1,44 @@
+"""The flow steps' params as the builder reads them: nested step lists and lists
+of paths are typed, so forms render them generically by type."""
+
+from __future__ import annotations
+
+from engine import check_definition
+from workflows_app.metadata import step_list
+
+
+def _params(key):
+    [step] = [item for item in step_list() if item["key"] == key]
+    return {param["name"]: param for param in step["params"]}
+
+
+def test_branch_paths_are_a_list_of_typed_structures():
+    params = _params("branch")
+    paths = params["paths"]["value_type"]
+    assert paths["type"] == "Path[]"
+    assert paths["input"]["widget"] == "struct" and paths["input"]["multiple"]
+    fields = {f["name"]: f["value_type"] for f in paths["item"]["fields"]}
+    assert fields["when"]["input"]["widget"] == "condition"
+    assert fields["steps"]["type"] == "StepList"
+    assert fields["steps"]["input"]["widget"] == "steps"
+    assert params["otherwise"]["value_type"]["input"]["widget"] == "steps"
+
+
+def test_each_flow_step_declares_its_params():
+    assert list(_params("for_each")) == ["items", "steps"]
+    assert list(_params("parallel")) == ["branches"]
+    assert list(_params("wait_for")) == ["condition", "event", "timeout"]
+    assert list(_params("approval")) == ["assignees", "title", "timeout"]
+    assert list(_params("workflow.run")) == ["workflow", "inputs", "wait"]
+
+
+def test_a_nested_step_is_checked_at_its_place():
+    errors = check_definition({
+        "schema_version": 1, "name": "x", "trigger": {"type": "manual"},
+        "steps": [{"key": "choose", "type": "branch", "params": {"paths": [
+            {"label": "a", "when": {"ref": "event.nothing", "op": "is_set"},
+             "steps": [{"key": "mail", "type": "email.send", "params": {"to": ["nobody"]}}]},
+        ]}}]})
+    paths = {error.path for error in errors}
+    assert "steps[0].params.paths[0].when" in paths
+    assert "steps[0].params.paths[0].steps[0].params.to[0]" in paths
