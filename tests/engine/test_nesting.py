@@ -10,12 +10,12 @@ import pytest
 
 from engine import Param, ScopeField, ScopeSchema, StepType
 from engine.definition import MAX_NESTING, MAY_BE_MISSING, StepScopeChain, step_list_places
+from engine.errors import ValueParseError
 from engine.steps import StepCheck
 from engine.types import JSON, ArrayType, Email, Number, String
 from engine.types.condition import ConditionTree
 from engine.types.step_list import StepList
 from engine.types.structure import StructField, StructType
-from engine.errors import ValueParseError
 
 PATH = StructType((StructField("label", String(), required=False),
                    StructField("when", ConditionTree()),
