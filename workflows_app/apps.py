@@ -37,6 +37,7 @@ class WorkflowsAppConfig(AppConfig):
         from workflows_app import checks, steps  # noqa: F401  (registration)
         from workflows_app.conf import engine_limits
         from workflows_app.records import install_record_provider
+        from workflows_app.tenancy import checks as tenancy_checks  # noqa: F401
         from workflows_app.triggers import builtin  # noqa: F401  (registration)
 
         install_record_provider()

@@ -94,6 +94,9 @@ DEFAULTS: dict[str, Any] = {
     # ``live`` extra and the project's ASGI routing). None: when django-channels is
     # installed and CHANNEL_LAYERS is set.
     "LIVE_UPDATES": None,
+    # Optional tenancy: None (off), or {"MODEL": ..., "USER_TENANTS": ...,
+    # "USER_FIELD": ..., "CURRENT_TENANT": ...} (workflows_app.tenancy.config).
+    "TENANT": None,
 }
 
 #: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).

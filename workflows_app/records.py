@@ -53,6 +53,8 @@ from engine.types import (
     parse_type_spec,
 )
 from workflows_app.conf import workflow_settings
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy import scoping
 
 FieldTypeFactory = Callable[[models.Field], ValueType | None]
 
@@ -135,6 +137,20 @@ class ModelRegistration:
     #: deletes are events. The user model is always known for `User` scope, but
     #: records events only when registered explicitly.
     records_events: bool = True
+    #: With tenancy on: the ORM path from a record to its tenant (``"organisation"``),
+    #: or None when the records belong to no tenant.
+    tenant_path: str | None = None
+
+    def tenant_key(self, instance: models.Model) -> str | None:
+        """The tenant key of one of its records (None with tenancy off)."""
+        if not tenancy_config.enabled():
+            return None
+        return scoping.key_by_path(instance, self.tenant_path)
+
+    def visible_records(self, who: Any) -> models.QuerySet[Any]:
+        """Its records that `who` (a user or a `Visibility`) may see or pick."""
+        return scoping.scope_by_path(self.model._default_manager.all(), self.tenant_path,
+                                     who)
 
     @property
     def verbose_name(self) -> str:
@@ -166,8 +182,9 @@ _code_registrations: dict[str, dict[str, Any]] = {}
 
 
 def register_model(model: type[models.Model] | str, fields: str | Iterable[str] = "__all__",
-                   types: Mapping[str, str] | None = None) -> None:
-    """Register a model for workflows in one call (e.g. in `AppConfig.ready()`)."""
+                   types: Mapping[str, str] | None = None, tenant: str | None = None) -> None:
+    """Register a model for workflows in one call (e.g. in `AppConfig.ready()`);
+    `tenant` is the path from its records to their tenant, with tenancy on."""
     label = model if isinstance(model, str) else model_label_of(model)
     label = label.lower()
     if label in _code_registrations or label in (workflow_settings.MODELS or {}):
@@ -175,6 +192,7 @@ def register_model(model: type[models.Model] | str, fields: str | Iterable[str] 
     _code_registrations[label] = {
         "fields": fields if isinstance(fields, str) else list(fields),
         "types": dict(types or {}),
+        **({"tenant": tenant} if tenant else {}),
     }
     registrations.cache_clear()
 
@@ -215,14 +233,34 @@ def registrations() -> dict[str, ModelRegistration]:
             names = _exposed_field_names(model, options.get("fields", "__all__"))
         except (LookupError, ValueError, FieldDoesNotExist, TypeError):
             continue  # reported by the system checks (workflows.E003/E004)
-        result[label] = ModelRegistration(label, model, names, options.get("types") or {})
+        result[label] = ModelRegistration(label, model, names, options.get("types") or {},
+                                          tenant_path=record_tenant_path(model, options))
     user_label = user_model_label()
+    tenant = tenancy_config.tenant_settings()
     if user_label not in result:
         user_model = apps.get_model(settings.AUTH_USER_MODEL)
         names = tuple(name for name in USER_FIELDS if _has_field(user_model, name))
         result[user_label] = ModelRegistration(user_label, user_model, names,
                                                records_events=False)
+    if tenant is not None:  # users belong to tenants through USER_FIELD
+        result[user_label].tenant_path = tenant.user_field
     return result
+
+
+def record_tenant_path(model: type[models.Model], options: Mapping[str, Any]) -> str | None:
+    """With tenancy on, how a registered model's records reach their tenant: the
+    ``"tenant"`` option, else the model's only foreign key to the tenant model
+    (the tenant model itself: its own key). None: no way (`workflows.E021`)."""
+    tenant = tenancy_config.tenant_settings()
+    if tenant is None:
+        return None
+    if options.get("tenant"):
+        return str(options["tenant"])
+    if model is tenant.model:
+        return "pk"
+    keys = [field.name for field in model._meta.concrete_fields
+            if field.many_to_one and field.related_model is tenant.model]
+    return keys[0] if len(keys) == 1 else None
 
 
 def _has_field(model: type[models.Model], name: str) -> bool:
@@ -323,7 +361,8 @@ class DjangoRecordProvider:
         registration = get_registration(model)
         if registration is None:
             return []
-        queryset = registration.model._default_manager.all()
+        # With tenancy on, only records of the tenants the asking user may see.
+        queryset = registration.visible_records(scoping.current_visibility())
         if search:
             text_fields = [name for name in registration.field_names
                            if isinstance(registration.model._meta.get_field(name),

@@ -16,6 +16,8 @@ from django.db.models import Max
 from engine import DefinitionError, InvalidDefinition, ValidatedDefinition, validate_definition
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.models.workflow import definition_checksum
+from workflows_app.tenancy.events import UNSET, acting_for, acting_tenant
+from workflows_app.tenancy.scoping import of_tenant, tenant_key
 from workflows_app.triggers.lookup import get_trigger
 
 
@@ -50,34 +52,50 @@ def check(definition: Any) -> ValidatedDefinition:
     return validated
 
 
+def save_tenant(workflow: Workflow | None, tenant: Any = UNSET) -> str | None:
+    """The tenant key of a workflow being saved: its own once it exists; for a new
+    one `tenant` (an instance or key), else the tenant of the surrounding
+    `acting_for` block, else none."""
+    if workflow is not None and workflow.pk is not None:
+        return workflow.tenant_id
+    if tenant is UNSET:
+        tenant = acting_tenant()
+    return None if tenant is UNSET else tenant_key(tenant)
+
+
 def save_definition(definition: Any, *, workflow: Workflow | None = None, user: Any = None,
-                    change_note: str = "", activate: bool | None = None) -> SaveResult:
+                    change_note: str = "", activate: bool | None = None,
+                    tenant: Any = UNSET) -> SaveResult:
     """Validate `definition`, then create or update the workflow with a new version.
 
-    With `workflow=None` a new workflow is created. When the definition equals the
-    live version's, no version is made (`changed=False`); `activate` still applies.
-    Raises `InvalidDefinition` (nothing is stored) when the definition is invalid
-    or its name is taken by another workflow.
+    With `workflow=None` a new workflow is created, belonging to `tenant` (with
+    tenancy on; see `save_tenant`). When the definition equals the live version's,
+    no version is made (`changed=False`); `activate` still applies. Raises
+    `InvalidDefinition` (nothing is stored) when the definition is invalid or its
+    name is taken by another workflow of the same tenant.
     """
-    check(definition)
+    key = save_tenant(workflow, tenant)
+    with acting_for(key):  # names in the definition are looked up in this tenant
+        check(definition)
     definition = copy.deepcopy(definition)
     user = user if getattr(user, "is_authenticated", False) else None
     try:
         with transaction.atomic():
-            return _save(definition, workflow, user, change_note, activate)
+            return _save(definition, workflow, user, change_note, activate, key)
     except IntegrityError as exc:
         name = definition["name"].strip()  # stored stripped (see `_apply`)
-        if Workflow.objects.filter(name=name).exclude(pk=getattr(workflow, "pk", None)).exists():
+        if (of_tenant(Workflow.objects.filter(name=name), key)
+                .exclude(pk=getattr(workflow, "pk", None)).exists()):
             raise InvalidDefinition([DefinitionError(
                 "name", f'another workflow is already named "{name}"')]) from exc
         raise
 
 
 def _save(definition: dict[str, Any], workflow: Workflow | None, user: Any, change_note: str,
-          activate: bool | None) -> SaveResult:
+          activate: bool | None, tenant_id: str | None = None) -> SaveResult:
     created = workflow is None or workflow.pk is None
     if created:
-        workflow = Workflow(created_by=user)
+        workflow = Workflow(created_by=user, tenant_id=tenant_id)
     else:
         assert workflow is not None
         workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
@@ -125,12 +143,16 @@ def _apply(workflow: Workflow, definition: dict[str, Any]) -> None:
     workflow.trigger_target = trigger_target(definition)
 
 
-def import_definition(definition: Any, *, user: Any = None, change_note: str = "Imported"
-                      ) -> SaveResult:
-    """Create or update the workflow named in `definition` (by name)."""
-    check(definition)
-    existing = Workflow.objects.filter(name=definition["name"].strip()).first()
-    return save_definition(definition, workflow=existing, user=user, change_note=change_note)
+def import_definition(definition: Any, *, user: Any = None, change_note: str = "Imported",
+                      tenant: Any = UNSET) -> SaveResult:
+    """Create or update the workflow named in `definition` (by name, among the
+    workflows of `tenant` with tenancy on; see `save_tenant`)."""
+    key = save_tenant(None, tenant)
+    with acting_for(key):
+        check(definition)
+    existing = of_tenant(Workflow.objects.filter(name=definition["name"].strip()), key).first()
+    return save_definition(definition, workflow=existing, user=user, change_note=change_note,
+                           tenant=key)
 
 
 def restore_version(version: WorkflowVersion, *, user: Any = None) -> SaveResult:

@@ -28,6 +28,7 @@ from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, scope_metadata
 from workflows_app.models import Workflow
 from workflows_app.services import save_definition
+from workflows_app.tenancy.scoping import creation_tenant, viewing_as
 from workflows_app.triggers.base import AdminAction, AdminDetail, trigger_admins
 
 if TYPE_CHECKING:
@@ -71,9 +72,10 @@ class BuilderPage:
                 return model_admin._get_obj_does_not_exist_redirect(
                     request, model_admin.model._meta, object_id)
         page = cls(model_admin, request, workflow)
-        if request.method == "POST":
-            return page.post()
-        return page.get()
+        with viewing_as(request.user):  # pickers offer only the user's tenants' rows
+            if request.method == "POST":
+                return page.post()
+            return page.get()
 
     # -- permissions -----------------------------------------------------------
 
@@ -105,8 +107,10 @@ class BuilderPage:
         definition, errors = parse_definition(self.request.POST.get("definition", ""))
         if not errors:
             try:
+                tenant = creation_tenant(self.request) if self.adding else None
                 result = save_definition(definition, workflow=self.workflow,
-                                         user=self.request.user, change_note=change_note)
+                                         user=self.request.user, change_note=change_note,
+                                         tenant=tenant)
             except InvalidDefinition as exc:
                 errors = exc.errors
             else:

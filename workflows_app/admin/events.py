@@ -27,6 +27,7 @@ from workflows_app.admin.runs import HistoryAdminMixin, why_link
 from workflows_app.execution.redaction import event_payload_for
 from workflows_app.models import Event, Run, Workflow, WorkflowEvaluation
 from workflows_app.templatetags.workflows_history import when
+from workflows_app.tenancy.scoping import scope
 from workflows_app.triggers.lookup import trigger_label
 
 
@@ -99,7 +100,7 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
             pk = int(unquote(object_id))
         except ValueError:
             raise Http404(_("No such event.")) from None
-        event = (Event.objects.select_related("actor", "caused_by_run",
+        event = (scope(Event.objects.all(), request.user).select_related("actor", "caused_by_run",
                                               "caused_by_run__workflow", "workflow")
                  .filter(pk=pk).first() if 0 < pk < 2**63 else None)
         if event is None:
@@ -126,7 +127,7 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
             "not_considered": why.not_considered(event),
             "runs": list(event.runs.select_related("workflow", "version").order_by("pk")),
             "can_view_runs": can_view_runs,
-            "chain": why.chain_names(event.chain),
+            "chain": why.chain_names(event.chain, request.user),
             "why_url": why_link(self, request, _record_query(event)),
             "caused_by_url": (reverse("admin:workflows_app_run_change",
                                       args=[event.caused_by_run_id],

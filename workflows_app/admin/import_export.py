@@ -28,6 +28,7 @@ from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.models import Workflow
 from workflows_app.services import export_definition, import_definition
+from workflows_app.tenancy.scoping import creation_tenant
 
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
@@ -144,10 +145,11 @@ def import_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpRespons
 def _import_all(model_admin: WorkflowAdmin, request: HttpRequest, definitions: list[Any],
                 filename: str) -> str:
     counts: Counter[str] = Counter()
+    tenant = creation_tenant(request)  # with tenancy on: names match in this tenant
     with transaction.atomic():
         for definition in definitions:
             result = import_definition(definition, user=request.user,
-                                       change_note=f"Imported from {filename}")
+                                       change_note=f"Imported from {filename}", tenant=tenant)
             if result.created:
                 counts["created"] += 1
                 model_admin.log_addition(request, result.workflow, f"Imported from {filename}")

@@ -63,6 +63,8 @@ from workflows_app.models import (
 from workflows_app.run_actions import RunActionError, cancel_run, retry_run, run_again
 from workflows_app.search import search_trigger_data
 from workflows_app.templatetags.workflows_history import when
+from workflows_app.tenancy.admin import TenantScopedAdminMixin
+from workflows_app.tenancy.scoping import scope
 from workflows_app.triggers.lookup import trigger_label
 
 #: action name in URLs -> (function, past tense for messages)
@@ -79,8 +81,9 @@ ACTION_LABELS = {
 }
 
 
-class HistoryAdminMixin(RefuseNulQueryMixin):
-    """Read-only history: nothing is added, edited or deleted through the admin."""
+class HistoryAdminMixin(TenantScopedAdminMixin, RefuseNulQueryMixin):
+    """Read-only history: nothing is added, edited or deleted through the admin (and,
+    with tenancy on, only the user's tenants' history is shown)."""
 
     show_facets = admin.ShowFacets.NEVER  # facet counts are COUNT(*)s on big tables
     show_full_result_count = False
@@ -215,7 +218,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
             title=_("Runs"),
             prune=self.latest_prune(),
             live_url=live_socket_path(),
-            live_newest=markers.newest_run_id(),
+            live_newest=markers.newest_run_id(scope(Run.objects.all(), request.user)),
             why_url=why_link(self, request),
         )
         return super().changelist_view(request, extra_context)
@@ -239,9 +242,10 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         # makes the page look outdated to its socket (one refresh too many), never
         # up to date when it is not.
         marker = markers.run_marker(pk)
-        run = (Run.objects.select_related("workflow", "workflow__live_version", "version",
-                                          "event", "event__actor", "event__caused_by_run",
-                                          "event__caused_by_run__workflow", "rerun_of")
+        run = (scope(Run.objects.all(), request.user)
+               .select_related("workflow", "workflow__live_version", "version",
+                               "event", "event__actor", "event__caused_by_run",
+                               "event__caused_by_run__workflow", "rerun_of")
                .filter(pk=pk).first())
         if run is None:
             raise Http404(_("No such run."))
@@ -290,12 +294,13 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         can_change = self.has_change_permission(request, run)
         evaluation = (WorkflowEvaluation.objects.filter(event=event, workflow=run.workflow)
                       .select_related("version").first())
-        caused = list(Event.objects.filter(caused_by_run=run)
+        caused = list(scope(Event.objects.all(), request.user).filter(caused_by_run=run)
                       .prefetch_related(Prefetch("runs", queryset=Run.objects
                                                  .select_related("workflow")
                                                  .order_by("pk")))
                       .order_by("pk")[:50])
-        chain_names = dict(Workflow.objects.filter(pk__in=run.chain).values_list("pk", "name"))
+        chain_names = dict(scope(Workflow.objects.all(), request.user)
+                           .filter(pk__in=run.chain).values_list("pk", "name"))
         links = self.links(request, run)
         return {
             "run": run,

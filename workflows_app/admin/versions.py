@@ -30,6 +30,7 @@ from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import restore_version
+from workflows_app.tenancy.admin import TenantScopedAdminMixin
 
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
@@ -164,7 +165,7 @@ def restore_view(model_admin: WorkflowAdmin, request: HttpRequest, object_id: st
                                         current_app=model_admin.admin_site.name))
 
 
-class WorkflowVersionAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
+class WorkflowVersionAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, admin.ModelAdmin):
     """Versions, read-only: they are created by saving a workflow and never changed."""
 
     list_display = ["__str__", "workflow", "number", "created_by", "created_at", "change_note"]

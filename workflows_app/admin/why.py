@@ -24,7 +24,12 @@ from workflows_app.admin.run_display import event_summary, status_badge
 from workflows_app.models import Event, EventStatus, Run, Workflow, WorkflowEvaluation
 from workflows_app.records import trigger_model_choices
 from workflows_app.search import search_trigger_data
-from workflows_app.triggers.candidates import candidate_workflows, listening_query
+from workflows_app.tenancy.scoping import scope
+from workflows_app.triggers.candidates import (
+    candidate_workflows,
+    listening_key,
+    listening_query,
+)
 from workflows_app.triggers.lookup import trigger_label
 
 if TYPE_CHECKING:
@@ -94,7 +99,7 @@ def not_considered(event: Event, cache: dict[Any, list[Workflow]] | None = None
     """Workflows listening to this trigger that left no evaluation, and why not."""
     if event.status != EventStatus.DISPATCHED:
         return []
-    key = (event.trigger_type, event.target, event.workflow_id)
+    key = listening_key(event)
     if cache is not None and key in cache:
         listening = cache[key]
     else:
@@ -120,14 +125,17 @@ def not_considered(event: Event, cache: dict[Any, list[Workflow]] | None = None
     return result
 
 
-def chain_names(ids: list[int]) -> list[tuple[int, str]]:
-    names = dict(Workflow.objects.filter(pk__in=ids).values_list("pk", "name"))
+def chain_names(ids: list[int], user: Any) -> list[tuple[int, str]]:
+    names = dict(scope(Workflow.objects.all(), user).filter(pk__in=ids)
+                 .values_list("pk", "name"))
     return [(pk, names.get(pk, f"workflow {pk}")) for pk in ids]
 
 
-def matching_events(form: WhyForm) -> QuerySet[Event]:
+def matching_events(form: WhyForm, user: Any = None) -> QuerySet[Event]:
+    """The events the form asks about, among those `user` may see (with tenancy on:
+    their tenants' events)."""
     data = form.cleaned_data
-    query = Event.objects.all()
+    query = scope(Event.objects.all(), user)
     if data.get("event"):
         query = query.filter(pk=data["event"])
     if data.get("model") and data.get("pk"):
@@ -148,7 +156,7 @@ def why_view(model_admin: EventAdmin, request: HttpRequest) -> HttpResponse:
     events: list[dict[str, Any]] = []
     more = False
     if form.is_bound and form.is_valid() and form.asked:
-        found = list(matching_events(form)[:MAX_EVENTS + 1])
+        found = list(matching_events(form, request.user)[:MAX_EVENTS + 1])
         more = len(found) > MAX_EVENTS
         cache: dict[Any, list[Workflow]] = {}
         for event in found[:MAX_EVENTS]:

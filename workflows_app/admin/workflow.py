@@ -34,6 +34,7 @@ from workflows_app.admin.filters import TriggerFilter
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import set_active
+from workflows_app.tenancy.admin import TenantScopedAdminMixin
 from workflows_app.triggers.base import trigger_admins
 from workflows_app.triggers.lookup import trigger_label
 
@@ -50,7 +51,7 @@ class WorkflowHistoryHelper(HistoricalRecordContextHelper):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(RefuseNulQueryMixin, SimpleHistoryAdmin):
+class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAdmin):
     """Workflows: the changelist, and the builder as the add/change page.
 
     History (django-simple-history) shows who changed which field when; its

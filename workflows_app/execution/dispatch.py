@@ -33,7 +33,11 @@ from workflows_app.models import (
     WorkflowEvaluation,
     WorkflowVersion,
 )
-from workflows_app.triggers.candidates import candidate_workflows, listening_query
+from workflows_app.triggers.candidates import (
+    candidate_workflows,
+    listening_key,
+    listening_query,
+)
 
 logger = logging.getLogger("workflows_app.dispatch")
 Outcome = WorkflowEvaluation.Outcome
@@ -223,10 +227,10 @@ class _Candidates:
     target are looked up once per batch."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, int | None], list[Workflow]] = {}
+        self._cache: dict[tuple[str, str, int | None, str | None], list[Workflow]] = {}
 
     def __call__(self, event: Event) -> list[Workflow]:
-        key = (event.trigger_type, event.target, event.workflow_id)
+        key = listening_key(event)
         if key not in self._cache:
             self._cache[key] = list(listening_query(event).select_related("live_version")
                                     .order_by("pk"))

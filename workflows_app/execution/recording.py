@@ -16,6 +16,7 @@ from workflows_app.execution import statements
 from workflows_app.execution.context import Cause, current_cause
 from workflows_app.execution.wakeups import wake_soon
 from workflows_app.models import Event
+from workflows_app.tenancy.events import UNSET, event_tenant
 
 _deferred: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
     "workflows_deferred_events", default=None)
@@ -47,21 +48,28 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
                  record_model: str = "", record_pk: Any = "", actor_id: int | None = None,
                  dedupe_key: str | None = None, dedupe_content: Any = None,
                  occurred_at: Any = None, cause: Cause | None = None,
-                 wake: bool = True) -> Event:
+                 wake: bool = True, tenant: Any = UNSET, workflow: Any = None) -> Event:
     """Write an event in the current transaction; wake a worker once it commits.
 
     A rolled-back transaction leaves no event and wakes nobody. The causal chain
     of `cause`, or else of the run making the change in this thread (if any), is
-    attached for loop prevention. The
-    event's search text is left to the worker (`search_text.fill_search_texts`
-    at dispatch): nothing is spent on it in the saving request.
+    attached for loop prevention. With tenancy on, the event belongs to `tenant`,
+    or else to the tenant `tenancy.events.event_tenant` finds (the workflow's
+    (`workflow`: the `Workflow` of `workflow_id`, when the caller has it), the
+    acting tenant, the cause's). The event's search text is left to the worker
+    (`search_text.fill_search_texts` at dispatch): nothing is spent on it in the
+    saving request.
     """
     cause = cause or current_cause()
     content_hash = ""
     if dedupe_content is not None:
         content_hash = fingerprint(trigger_type, target, workflow_id, str(record_pk),
                                    dedupe_content)
+    tenant_id = event_tenant(tenant=tenant, workflow=workflow or workflow_id,
+                             cause_workflow_id=cause.chain[-1] if cause and cause.chain
+                             else None)
     event = Event(
+        tenant_id=tenant_id,
         trigger_type=trigger_type,
         target=target,
         workflow_id=workflow_id,

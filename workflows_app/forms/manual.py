@@ -39,6 +39,7 @@ from engine.types import (
 from workflows_app.manual import ManualInputError, clean_manual_inputs
 from workflows_app.models import Workflow
 from workflows_app.records import get_registration, user_model_label
+from workflows_app.tenancy.scoping import current_visibility, tenant_visibility, viewing_as
 from workflows_app.triggers.manual.trigger import input_fields
 
 FormFieldFactory = Callable[..., forms.Field]
@@ -159,7 +160,8 @@ def _record_queryset(value_type: Record) -> Any:
     registration = get_registration(model)
     if registration is None:
         return None
-    return registration.model._default_manager.all()
+    # With tenancy on: the records of the workflow's tenant (`manual_inputs_form`).
+    return registration.visible_records(current_visibility())
 
 
 @register_form_field(Record)
@@ -215,10 +217,12 @@ class ManualInputsForm(forms.Form):
     def __init__(self, *args: Any, workflow: Workflow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workflow = workflow
-        for scope_field, required, default in input_fields(workflow.trigger_config or {}):
-            self.fields[scope_field.name] = form_field_for(
-                scope_field.type, label=scope_field.display_label, required=required,
-                help_text=scope_field.help, initial=default)
+        # Record choices: with tenancy on, the records of the workflow's tenant.
+        with viewing_as(tenant_visibility(workflow.tenant_id)):
+            for scope_field, required, default in input_fields(workflow.trigger_config or {}):
+                self.fields[scope_field.name] = form_field_for(
+                    scope_field.type, label=scope_field.display_label, required=required,
+                    help_text=scope_field.help, initial=default)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

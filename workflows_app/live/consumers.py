@@ -29,6 +29,11 @@ status], ...], "newest": id}` (its rows and the newest run id it knows). The
 consumer answers at once when the page is already out of date (a change between
 rendering the page and opening the socket), and the list poller compares just
 the watched rows (and the newest id).
+
+With tenancy on, a socket sees what its user sees in the admin: run ids of other
+tenants are dropped from layer messages, watched rows and the newest run id are
+read among the user's tenants' runs, and a run page of another tenant's run is
+refused like a missing one (4404).
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from workflows_app.conf import workflow_settings
 from workflows_app.live import markers
 from workflows_app.live.notify import GROUP
 from workflows_app.models import Run
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.scoping import EVERYTHING, Visibility, scope, visibility
 
 logger = logging.getLogger("workflows_app.live")
 
@@ -101,12 +108,16 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
     rejoiner: asyncio.Task[None] | None = None
     guard: asyncio.Task[None] | None = None
     joined = False
+    #: The tenants whose runs this socket may hear of.
+    seen: Visibility = EVERYTHING
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not await database_sync_to_async(can_view_runs)(user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if tenancy_config.enabled():
+            self.seen = await database_sync_to_async(visibility)(user)
         if not await self.setup():
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -174,11 +185,20 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
     async def runs_changed(self, message: dict[str, Any]) -> None:
         """A `runs.changed` message from the layer group."""
         ids = self.relevant([int(pk) for pk in message.get("ids", [])])
+        if ids and not self.seen.everything:  # only runs of the user's tenants
+            ids = await database_sync_to_async(self._visible)(ids)
         if ids:
             await self.send_json({"type": "runs.changed", "ids": ids})
 
     def relevant(self, ids: list[int]) -> list[int]:
         return ids
+
+    def runs(self) -> Any:
+        """The runs this socket may hear of."""
+        return scope(Run.objects.all(), self.seen)
+
+    def _visible(self, ids: list[int]) -> list[int]:
+        return sorted(self.runs().filter(pk__in=ids).values_list("pk", flat=True))
 
     async def _poll(self, interval: float) -> None:
         previous: Any = None
@@ -220,6 +240,9 @@ class RunsListConsumer(_RunsConsumer):
                   and not isinstance(item[0], bool) and 0 < item[0] < 2**63
                   and isinstance(item[1], str)):
                 shown[item[0]] = item[1]
+        if shown and not self.seen.everything:  # another tenant's run is never watched
+            visible = set(await database_sync_to_async(self._visible)(list(shown)))
+            shown = {pk: status for pk, status in shown.items() if pk in visible}
         self.watched = frozenset(shown)
         newest = content.get("newest")
         stale = {pk: status for pk, status in shown.items() if status}
@@ -232,12 +255,12 @@ class RunsListConsumer(_RunsConsumer):
             await self.send_json({"type": "runs.changed", "ids": changed,
                                   **({"new": True} if is_new else {})})
 
-    @staticmethod
-    def _current(ids: list[int]) -> tuple[dict[int, str], int]:
-        return markers.list_statuses(ids), markers.newest_run_id()
+    def _current(self, ids: list[int]) -> tuple[dict[int, str], int]:
+        return markers.list_statuses(ids, self.runs()), markers.newest_run_id(self.runs())
 
     def marker(self) -> tuple[int, dict[int, tuple[Any, ...]]]:
-        return markers.newest_run_id(), markers.list_markers(self.watched)
+        return (markers.newest_run_id(self.runs()),
+                markers.list_markers(self.watched, self.runs()))
 
     def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
         old_newest, old_runs = previous
@@ -260,7 +283,7 @@ class RunConsumer(_RunsConsumer):
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
         if not 0 < self.run_id < 2**63:
             return False
-        return await database_sync_to_async(Run.objects.filter(pk=self.run_id).exists)()
+        return await database_sync_to_async(self.runs().filter(pk=self.run_id).exists)()
 
     def relevant(self, ids: list[int]) -> list[int]:
         return [self.run_id] if self.run_id in ids else []

@@ -7,23 +7,28 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from workflows_app.models import Run, RunAction, StepRun
 
 
-def list_markers(run_ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
-    """Per run: what the runs list shows (status, start, end). One query."""
+def list_markers(run_ids: Iterable[int], runs: QuerySet[Run] | None = None
+                 ) -> dict[int, tuple[Any, ...]]:
+    """Per run: what the runs list shows (status, start, end). One query. `runs`:
+    the runs the watcher may see (with tenancy on, its tenants' runs)."""
     ids = list(run_ids)
     if not ids:
         return {}
-    return {pk: rest for pk, *rest in Run.objects.filter(pk__in=ids).values_list(
+    runs = Run.objects.all() if runs is None else runs
+    return {pk: rest for pk, *rest in runs.filter(pk__in=ids).values_list(
         "pk", "status", "started_at", "finished_at", "due_at")}
 
 
-def newest_run_id() -> int:
-    """The highest run id (a new run appeared when it grows). One index lookup."""
-    return Run.objects.aggregate(newest=Max("pk"))["newest"] or 0
+def newest_run_id(runs: QuerySet[Run] | None = None) -> int:
+    """The highest run id (a new run appeared when it grows). One index lookup.
+    `runs`: the runs the watcher may see."""
+    runs = Run.objects.all() if runs is None else runs
+    return runs.aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def run_marker(run_id: int) -> tuple[Any, ...] | None:
@@ -44,8 +49,10 @@ def token(marker: Any) -> str:
     return hashlib.sha256(repr(marker).encode()).hexdigest()[:20]
 
 
-def list_statuses(run_ids: Iterable[int]) -> dict[int, str]:
+def list_statuses(run_ids: Iterable[int], runs: QuerySet[Run] | None = None
+                  ) -> dict[int, str]:
     ids = list(run_ids)
     if not ids:
         return {}
-    return dict(Run.objects.filter(pk__in=ids).values_list("pk", "status"))
+    runs = Run.objects.all() if runs is None else runs
+    return dict(runs.filter(pk__in=ids).values_list("pk", "status"))

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows_app.tenancy.fields import TenantKeyField
+
 
 class EventStatus(models.TextChoices):
     PENDING = "pending", _("pending")
@@ -58,6 +60,7 @@ class Event(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     dispatch_attempts = models.PositiveIntegerField(_("dispatch attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
+    tenant_id = TenantKeyField()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -78,6 +81,8 @@ class Event(models.Model):
                          condition=models.Q(actor__isnull=False)),
             models.Index(fields=["caused_by_run"], name="event_caused_by_run_idx",
                          condition=models.Q(caused_by_run__isnull=False)),
+            models.Index(fields=["tenant_id", "-occurred_at"], name="event_tenant_idx",
+                         condition=models.Q(tenant_id__isnull=False)),
         ]
         constraints = [
             # A unique constraint, not `unique=True`: that would add a second,
@@ -91,6 +96,8 @@ class Event(models.Model):
 
 class WorkflowEvaluation(models.Model):
     """What one workflow made of one event: why it ran, or the first reason it didn't."""
+
+    workflows_tenant_path = "workflow__tenant_id"
 
     class Outcome(models.TextChoices):
         STARTED = "started", _("started a run")

@@ -38,6 +38,8 @@ class Run(models.Model):
     `due_at` parks a run (delay or retry back-off) until that time.
     """
 
+    workflows_tenant_path = "workflow__tenant_id"
+
     workflow = models.ForeignKey("Workflow", verbose_name=_("workflow"),
                                  on_delete=models.CASCADE, related_name="runs")
     version = models.ForeignKey("WorkflowVersion", verbose_name=_("version"),
@@ -95,6 +97,8 @@ class Run(models.Model):
 class StepRun(models.Model):
     """The checkpoint of one step of a run: written as the step finishes."""
 
+    workflows_tenant_path = "run__workflow__tenant_id"
+
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE,
                             related_name="steps")
     index = models.PositiveIntegerField(_("position"))
@@ -131,6 +135,8 @@ class StepRun(models.Model):
 
 class RunAction(models.Model):
     """Who did what to a run by hand (retry, cancel, run again), and when."""
+
+    workflows_tenant_path = "run__workflow__tenant_id"
 
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE,
                             related_name="actions")

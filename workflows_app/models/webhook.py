@@ -16,6 +16,8 @@ class WebhookDelivery(models.Model):
     (Authorization, signatures, cookies...) are kept by name only.
     """
 
+    workflows_tenant_path = "workflow__tenant_id"
+
     workflow = models.ForeignKey("Workflow", verbose_name=_("workflow"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="webhook_deliveries",
                                  help_text=_("Empty when the address matched no active "

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from workflows_app.tenancy.fields import TenantKeyField
+
 
 def canonical_json(data: Any) -> str:
     """The one text form of a definition, used for checksums and diffs."""
@@ -34,7 +36,8 @@ class Workflow(models.Model):
     workflow through `workflows_app.services.save_definition`, never directly.
     """
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200,
+                            help_text=_("Unique among the workflows of a tenant."))
     description = models.TextField(_("description"), blank=True)
     trigger_type = models.CharField(_("trigger"), max_length=64, db_index=True)
     trigger_target = models.CharField(
@@ -59,6 +62,7 @@ class Workflow(models.Model):
         on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    tenant_id = TenantKeyField()
 
     history = HistoricalRecords(excluded_fields=["webhook_token", "webhook_secret"])
 
@@ -69,6 +73,15 @@ class Workflow(models.Model):
         indexes = [
             models.Index(fields=["trigger_type", "trigger_target", "is_active"],
                          name="workflow_dispatch_idx"),
+        ]
+        constraints = [
+            # Names are unique per tenant; workflows of no tenant (all of them when
+            # tenancy is off) share one namespace.
+            models.UniqueConstraint(fields=["name"], condition=models.Q(tenant_id__isnull=True),
+                                    name="workflow_name_unique"),
+            models.UniqueConstraint(fields=["tenant_id", "name"],
+                                    condition=models.Q(tenant_id__isnull=False),
+                                    name="workflow_tenant_name_unique"),
         ]
 
     def __str__(self) -> str:
@@ -82,6 +95,8 @@ class Workflow(models.Model):
 class WorkflowVersion(models.Model):
     """A frozen snapshot of a definition. Versions are numbered 1..n per workflow
     and never modified after they are created."""
+
+    workflows_tenant_path = "workflow__tenant_id"
 
     workflow = models.ForeignKey(Workflow, verbose_name=_("workflow"), on_delete=models.CASCADE,
                                  related_name="versions")

@@ -17,6 +17,9 @@ from engine.types import JSON, Record
 from workflows_app.execution.flow import StepError
 from workflows_app.records import get_registration
 from workflows_app.steps.types import AnyRecord
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.events import workflow_tenant
+from workflows_app.tenancy.scoping import tenant_visibility
 
 #: Records locked and loaded for a batch of steps (`UpdateRecord.prefetch`).
 _prefetched: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = \
@@ -137,7 +140,7 @@ class UpdateRecord(StepType):
         if instance is None:
             instance = (registration.model._default_manager.select_for_update()
                         .filter(pk=record.record_pk).first())
-        if instance is None:
+        if instance is None or not _same_tenant(registration, instance, context):
             raise StepError(f"{registration.verbose_name} #{record.record_pk} no longer exists")
         update_fields = []
         for name, value in inputs["fields"].items():
@@ -159,3 +162,12 @@ class UpdateRecord(StepType):
         instance.save(update_fields=update_fields)
         context.log(f"updated {', '.join(inputs['fields'])} of {instance}")
         return {"record": [registration.label, instance.pk]}
+
+
+def _same_tenant(registration: Any, instance: Any, context: Any) -> bool:
+    """With tenancy on, a run changes only records of its workflow's tenant (a
+    workflow of no tenant: any record)."""
+    if not tenancy_config.enabled():
+        return True
+    key = workflow_tenant(getattr(context, "workflow_id", None))
+    return tenant_visibility(key).allows(registration.tenant_key(instance))

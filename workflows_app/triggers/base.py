@@ -37,6 +37,7 @@ from engine.types import ArrayType, ValueType
 from workflows_app.execution.context import Cause
 from workflows_app.execution.recording import record_event
 from workflows_app.execution.snapshot import json_value
+from workflows_app.tenancy.events import UNSET
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -55,7 +56,7 @@ class Trigger(TriggerType):
                record_model: str = "", record_pk: Any = "", actor_id: int | None = None,
                dedupe_key: str | None = None, dedupe_content: Any = None,
                occurred_at: datetime | None = None, cause: Cause | None = None,
-               wake: bool = True) -> Event:
+               wake: bool = True, tenant: Any = UNSET) -> Event:
         """Record an event of this trigger in the caller's transaction.
 
         `payload` holds the scope values as JSON, keyed by the roots of `scope()`
@@ -67,6 +68,9 @@ class Trigger(TriggerType):
         key is refused by the database (`IntegrityError`). `cause` is the run
         whose work this is (for loop prevention); by default, the run whose step
         is executing in this thread, if any. Workers are woken after the commit.
+        With tenancy on, `tenant` (an instance or primary key) is the tenant the
+        event belongs to; left out, it is the tenant of `workflow`, else of the
+        code's `workflows_app.tenancy.events.acting_for` block, else of `cause`.
         """
         workflow_id = workflow if isinstance(workflow, int) or workflow is None else workflow.pk
         return record_event(trigger_type=cls.key, payload=payload, target=target,
@@ -74,7 +78,8 @@ class Trigger(TriggerType):
                             record_model=record_model, record_pk=record_pk,
                             actor_id=actor_id, dedupe_key=dedupe_key,
                             dedupe_content=dedupe_content, occurred_at=occurred_at,
-                            cause=cause, wake=wake)
+                            cause=cause, wake=wake, tenant=tenant,
+                            workflow=workflow if not isinstance(workflow, int) else None)
 
     def listens_to(self, config: Mapping[str, Any], event: Event) -> bool:
         """Whether a workflow whose trigger has `config` wants `event` (which already

@@ -35,6 +35,8 @@ from workflows_app.execution.context import Cause
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.signals import runs_finished
 from workflows_app.models import Event, Run, RunStatus, StepRun, StepStatus, Workflow
+from workflows_app.tenancy.events import UNSET, acting_tenant
+from workflows_app.tenancy.scoping import current_visibility, of_tenant, scope
 from workflows_app.triggers.base import Trigger
 from workflows_app.triggers.config import SuggestedChoice
 from workflows_app.triggers.scope import event_scope_field
@@ -48,9 +50,10 @@ WORKFLOWS = "workflows"
 
 
 def workflow_name_choices() -> list[tuple[str, str]]:
-    """Every workflow's name, for the picker."""
-    return [(name, name) for name in Workflow.objects.order_by("name")
-            .values_list("name", flat=True)]
+    """Every workflow's name, for the picker (with tenancy on: the workflows the
+    person building sees)."""
+    return [(name, name) for name in scope(Workflow.objects.all(), current_visibility())
+            .order_by("name").values_list("name", flat=True)]
 
 
 @trigger_registry.register
@@ -116,7 +119,11 @@ class RunFailed(Trigger):
         """The watched workflows exist now (names are checked when saving only, so a
         watched workflow renamed later does not make a stored version invalid)."""
         names = [name.strip() for name in config.get(WORKFLOWS) or []]
-        existing = set(Workflow.objects.filter(name__in=names).values_list("name", flat=True))
+        query = Workflow.objects.filter(name__in=names)
+        acting = acting_tenant()  # with tenancy on: the saved workflow's tenant
+        if acting is not UNSET:
+            query = of_tenant(query, acting)
+        existing = set(query.values_list("name", flat=True))
         return [DefinitionError(join_path(join_path(path, WORKFLOWS), index),
                                 f'no workflow is named "{name}"')
                 for index, name in enumerate(names) if name not in existing]

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from workflows_app.forms.manual import manual_inputs_form
 from workflows_app.manual import NON_FIELD_ERRORS, ManualInputError, start_manual_run
 from workflows_app.models import Workflow
+from workflows_app.tenancy.scoping import scope
 from workflows_app.triggers.manual.trigger import Manual
 
 PERMISSION = "workflows_app.change_workflow"
@@ -51,7 +52,7 @@ def run_now_view(request: HttpRequest, workflow: Workflow | int | str, *,
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     if not isinstance(workflow, Workflow):
-        workflow = get_object_or_404(Workflow, pk=workflow)
+        workflow = get_object_or_404(scope(Workflow.objects.all(), request.user), pk=workflow)
     site = admin_site or admin.site
     workflow_url = _workflow_admin_url(workflow, site.name)
     is_manual = workflow.trigger_type == Manual.key

@@ -21,6 +21,7 @@ from workflows_app.api.filters import MAX_ID
 from workflows_app.api.pagination import Pagination
 from workflows_app.api.parsers import StrictJSONParser
 from workflows_app.api.permissions import ModelActionPermission, PermissionRules
+from workflows_app.tenancy.scoping import scope, viewing_as
 
 #: Path parameters that are database ids.
 ID_PATTERN = r"[0-9]{1,19}"
@@ -53,6 +54,27 @@ class ApiView:
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def get_queryset(self) -> Any:
+        """With tenancy on, only the rows of the requesting user's tenants: another
+        tenant's id is a 404, its rows are in no list."""
+        return scope(super().get_queryset(), self.request.user)  # type: ignore[misc]
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # Pickers answered deeper down (records, users, workflow names) see what the
+        # requesting user sees.
+        self._viewing = viewing_as(request.user)
+        self._viewing.__enter__()
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any
+                          ) -> Any:
+        viewing = getattr(self, "_viewing", None)
+        if viewing is not None:
+            self._viewing = None
+            viewing.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args,  # type: ignore[misc]
+                                         **kwargs)
 
 
 class IdLookupMixin:

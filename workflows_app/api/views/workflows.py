@@ -41,6 +41,8 @@ from workflows_app.api.views.base import ApiView, IdLookupMixin
 from workflows_app.manual import NON_FIELD_ERRORS, ManualInputError, start_manual_run
 from workflows_app.models import Workflow, WorkflowVersion
 from workflows_app.services import check, restore_version, save_definition, set_active
+from workflows_app.tenancy.events import acting_for
+from workflows_app.tenancy.scoping import creation_tenant, of_tenant
 
 VERSION_NUMBER = r"[0-9]{1,9}"
 
@@ -63,11 +65,12 @@ def _change_note(request: Request) -> str:
     return str(query.validated_data.get("change_note", "")).strip()
 
 
-def _name_taken(definition: Any, workflow_id: int | None) -> DefinitionError | None:
+def _name_taken(definition: Any, workflow_id: int | None,
+                tenant: str | None = None) -> DefinitionError | None:
     name = definition.get("name") if isinstance(definition, dict) else None
     if not isinstance(name, str) or not name.strip():
         return None
-    others = Workflow.objects.filter(name=name.strip())
+    others = of_tenant(Workflow.objects.filter(name=name.strip()), tenant)
     if workflow_id is not None:
         others = others.exclude(pk=workflow_id)
     if others.exists():
@@ -132,7 +135,8 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         note = _change_note(request)
         result = save_definition(request.data, user=request.user,
-                                 change_note=note or "Created through the API")
+                                 change_note=note or "Created through the API",
+                                 tenant=creation_tenant(request))
         return self._saved(result.workflow, result.changed, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -161,15 +165,29 @@ class WorkflowViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
                                     for key in request.query_params})
         query.is_valid(raise_exception=True)
         errors: list[DefinitionError] = []
+        workflow_id = query.validated_data.get("workflow")
         try:
-            check(request.data)
+            tenant = self._validated_tenant(request, workflow_id)
         except InvalidDefinition as exc:
-            errors = list(exc.errors)
-        taken = _name_taken(request.data, query.validated_data.get("workflow"))
+            tenant, errors = None, list(exc.errors)
+        try:
+            with acting_for(tenant):
+                check(request.data)
+        except InvalidDefinition as exc:
+            errors += list(exc.errors)
+        taken = _name_taken(request.data, workflow_id, tenant)
         if taken is not None:
             errors.append(taken)
         return Response({"valid": not errors,
                          "errors": [item.as_dict() for item in errors]})
+
+    def _validated_tenant(self, request: Request, workflow_id: int | None) -> str | None:
+        """The tenant a definition being validated would be saved in: that of the
+        workflow it would update, or the one a new workflow would get."""
+        if workflow_id is not None:
+            return (self.get_queryset().filter(pk=workflow_id)
+                    .values_list("tenant_id", flat=True).first())
+        return creation_tenant(request)
 
     @extend_schema(summary="Activate a workflow", request=None,
                    responses={200: WorkflowDetailSerializer, 400: ERROR_RESPONSE})

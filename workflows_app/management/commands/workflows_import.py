@@ -11,6 +11,8 @@ from django.db import transaction
 from engine import InvalidDefinition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.services import import_definition
+from workflows_app.tenancy.events import acting_for
+from workflows_app.tenancy.scoping import tenant_option
 
 
 class Command(BaseCommand):
@@ -25,6 +27,10 @@ class Command(BaseCommand):
                             help="JSON files (or directories of *.json files).")
         parser.add_argument("--activate", action="store_true",
                             help="Also activate the imported workflows.")
+        parser.add_argument("--tenant", metavar="ID",
+                            help="With tenancy on: the tenant the workflows belong to "
+                                 "(names are matched among its workflows); without it, "
+                                 "workflows of no tenant.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         files: list[Path] = []
@@ -36,9 +42,14 @@ class Command(BaseCommand):
                 files.append(path)
             else:
                 raise CommandError(f"{path}: no such file")
+        try:
+            tenant = tenant_option(options.get("tenant"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         failed = False
-        for path in files:
-            failed |= not self.import_file(path, activate=options["activate"])
+        with acting_for(tenant):
+            for path in files:
+                failed |= not self.import_file(path, activate=options["activate"])
         if failed:
             raise CommandError("some definitions were not imported (see above)")
 

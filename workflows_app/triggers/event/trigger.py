@@ -8,7 +8,9 @@ from typing import Any
 from engine import Param, ScopeField, ScopeSchema, trigger_registry
 from engine.types import ObjectType, Record, User
 from workflows_app.models import Event
-from workflows_app.records import user_model_label
+from workflows_app.records import get_registration, user_model_label
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.events import UNSET
 from workflows_app.triggers.base import Trigger
 from workflows_app.triggers.config import DynamicChoice
 from workflows_app.triggers.event.declared import (
@@ -54,7 +56,8 @@ class NamedEvent(Trigger):
     def record_emitted(cls, declared: DeclaredEvent, stored: dict[str, Any],
                        instances: list[Any]) -> Event:
         """Record `declared` with its checked data (`stored`, records as keys); the
-        event is about the first record in its data."""
+        event is about the first record in its data (and, with tenancy on, belongs
+        to that record's tenant)."""
         record_model, record_pk = "", ""
         for key, scope_field in declared.fields.items():
             if isinstance(scope_field.type, Record) and stored.get(key) is not None:
@@ -65,5 +68,21 @@ class NamedEvent(Trigger):
         summary = declared.label
         if instances:
             summary += ": " + ", ".join(str(instance) for instance in instances[:3])
+        tenant = UNSET
+        if tenancy_config.enabled() and record_model:
+            tenant = _record_tenant(record_model, record_pk, instances)
         return cls.record(payload={DATA: stored}, target=declared.name, summary=summary,
-                          record_model=record_model, record_pk=record_pk)
+                          record_model=record_model, record_pk=record_pk, tenant=tenant)
+
+
+def _record_tenant(model: str, pk: object, instances: list[object]) -> object:
+    """The tenant key of the record an emitted event is about (`UNSET` when the
+    record's model has no tenant path: the acting tenant or the cause's decides)."""
+    registration = get_registration(model)
+    if registration is None or not registration.tenant_path:
+        return UNSET
+    instance = next((item for item in instances if type(item) is registration.model
+                     and str(getattr(item, "pk", None)) == str(pk)), None)
+    if instance is None:
+        instance = registration.model._default_manager.filter(pk=pk).first()
+    return registration.tenant_key(instance) if instance is not None else UNSET

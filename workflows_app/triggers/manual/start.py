@@ -27,6 +27,7 @@ from engine.types import ArrayType, Record, User, ValueType
 from workflows_app.execution.snapshot import json_value
 from workflows_app.models import Event, Workflow
 from workflows_app.records import get_registration, model_label_of, user_model_label
+from workflows_app.tenancy.scoping import current_visibility, tenant_visibility, viewing_as
 from workflows_app.triggers.base import stored_value
 from workflows_app.triggers.manual.trigger import Manual, input_fields
 
@@ -67,8 +68,8 @@ def _check_record(value_type: Record, value: Any) -> Any:
     pk = value_type.parse(value)
     if registration is None:
         raise ValueParseError(f"{model} is not registered for workflows")
-    try:
-        exists = registration.model._default_manager.filter(pk=pk).exists()
+    try:  # with tenancy on: among the records of the workflow's tenant
+        exists = registration.visible_records(current_visibility()).filter(pk=pk).exists()
     except (ValueError, TypeError, ValidationError):  # "abc" for an integer key
         exists = False
     if not exists:
@@ -111,6 +112,15 @@ def clean_manual_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> dict[s
         if name not in declared:
             errors[str(name)] = "This workflow has no such input."
     cleaned: dict[str, Any] = {}
+    with viewing_as(tenant_visibility(workflow.tenant_id)):
+        _clean_all(fields, inputs, cleaned, errors)
+    if errors:
+        raise ManualInputError(errors)
+    return cleaned
+
+
+def _clean_all(fields: Any, inputs: Mapping[str, Any], cleaned: dict[str, Any],
+               errors: dict[str, str]) -> None:
     for scope_field, required, default in fields:
         value = inputs.get(scope_field.name)
         if _blank(value):
@@ -124,9 +134,6 @@ def clean_manual_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> dict[s
             cleaned[scope_field.name] = clean_input(scope_field.type, value)
         except ValueParseError as exc:
             errors[scope_field.name] = exc.reason
-    if errors:
-        raise ManualInputError(errors)
-    return cleaned
 
 
 def start_manual_run(workflow: Workflow, inputs: Mapping[str, Any], user: Any) -> Event:

@@ -11,6 +11,8 @@ from engine import Param, ScopeField, ScopeSchema
 from engine.types import ObjectType, Record
 from workflows_app.models import Event
 from workflows_app.records import ModelRegistration, get_registration, trigger_model_choices
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.events import UNSET
 from workflows_app.triggers.base import Trigger
 from workflows_app.triggers.config import DynamicChoice
 from workflows_app.triggers.scope import event_scope_field
@@ -70,4 +72,7 @@ class ModelTrigger(Trigger):
             payload=payload, target=registration.label, summary=f"{instance} {cls.action}",
             record_model=registration.label,
             record_pk=instance.pk if record_pk is None else record_pk,
-            dedupe_content=dedupe_content)
+            dedupe_content=dedupe_content,
+            # With tenancy on, a record's events belong to the record's tenant.
+            tenant=(registration.tenant_key(instance) if tenancy_config.enabled()
+                    else UNSET))

@@ -42,6 +42,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workflows_app.models import Event, ScheduleState, Workflow
+from workflows_app.tenancy.scoping import tenant_visibility
 
 if TYPE_CHECKING:
     from workflows_app.triggers.model_date.trigger import DatePlan, ModelDate
@@ -77,12 +78,13 @@ def dedupe_key(workflow_id: int, record_pk: Any, value: date | datetime) -> str:
     return f"model.date:{workflow_id}:{record_pk}:{value.isoformat()}"
 
 
-def _due_records(plan: DatePlan, since: datetime, until: datetime
-                 ) -> list[tuple[Any, date | datetime, datetime]]:
-    """`(record, value, due)` for the records falling due in (since, until], by due time."""
+def _due_records(plan: DatePlan, since: datetime, until: datetime,
+                 tenant_id: str | None = None) -> list[tuple[Any, date | datetime, datetime]]:
+    """`(record, value, due)` for the records falling due in (since, until], by due time
+    (with tenancy on: the records of the workflow's tenant, `tenant_id`)."""
     name = plan.field.name
-    query = (plan.registration.model._default_manager.filter(plan.values_due_between(
-        since, until)).order_by(name, "pk"))
+    records = plan.registration.visible_records(tenant_visibility(tenant_id))
+    query = records.filter(plan.values_due_between(since, until)).order_by(name, "pk")
     found = []
     for instance in query[:MAX_SCANNED]:
         value = getattr(instance, plan.field.attname)
@@ -114,7 +116,7 @@ def fire_workflow(trigger: ModelDate, workflow: Workflow, now: datetime) -> list
     reached = now
     fired: list[FiredDate] = []
     if since < now:
-        due = _due_records(plan, since, now)
+        due = _due_records(plan, since, now, workflow.tenant_id)
         keys = [dedupe_key(workflow.pk, instance.pk, value) for instance, value, _ in due]
         done = _already_fired(keys)
         todo = [(key, item) for key, item in zip(keys, due, strict=True) if key not in done]

@@ -1,0 +1,100 @@
+"""Tenant scoping for `ModelAdmin`s: one mixin.
+
+``class ConnectionAdmin(TenantScopedAdminMixin, admin.ModelAdmin)`` shows a user
+only the rows of their tenants: the list, the change and delete pages (another
+tenant's id is "not found"), bulk actions, the choices of related-field list
+filters and of foreign-key form fields, and, for django-simple-history admins,
+the history pages. With tenancy off it changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from workflows_app.tenancy import config
+from workflows_app.tenancy.fields import tenant_path
+from workflows_app.tenancy.scoping import scope, visibility
+
+
+class TenantScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-field list filter offering only the related rows the user sees
+    (`?workflow=` on the runs list lists only the user's workflows)."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any
+                      ) -> list[tuple[Any, str]]:
+        related = field.related_model
+        if not config.enabled() or tenant_path(related) is None:
+            return super().field_choices(field, request, model_admin)
+        queryset = scope(related._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class TenantScopedAdminMixin:
+    """For `ModelAdmin`s of models that belong to tenants (see the module docstring)."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return scope(super().get_queryset(request), request.user)  # type: ignore[misc]
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = super().get_list_filter(request)  # type: ignore[misc]
+        if not config.enabled():
+            return filters
+        model = self.model  # type: ignore[attr-defined]
+        return [(entry, TenantScopedRelatedFilter) if _is_tenant_relation(model, entry)
+                else entry for entry in filters]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest,
+                                 **kwargs: Any) -> Any:
+        related = db_field.related_model
+        if config.enabled() and "queryset" not in kwargs and tenant_path(related):
+            kwargs["queryset"] = scope(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request,  # type: ignore[misc]
+                                                **kwargs)
+
+    # -- django-simple-history ---------------------------------------------------------
+
+    def get_history_queryset(self, request: HttpRequest, history_manager: Any,
+                             pk_name: str, object_id: Any) -> QuerySet[Any]:
+        queryset = super().get_history_queryset(  # type: ignore[misc]
+            request, history_manager, pk_name, object_id)
+        return _scope_history(queryset, request)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str,
+                          extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        model = self.model  # type: ignore[attr-defined]
+        if config.enabled():
+            history = model.history.model
+            found = history.objects.filter(**{model._meta.pk.attname: object_id,
+                                              "history_id": version_id})
+            if not _scope_history(found, request).exists():
+                raise Http404("No such version in the history.")
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context)
+
+
+def _scope_history(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+    """Historical rows carry the tenant key of their row as it was."""
+    if not config.enabled():
+        return queryset
+    seen = visibility(request.user)
+    if seen.everything:
+        return queryset
+    return queryset.filter(tenant_id__in=sorted(seen.keys or ()))
+
+
+def _is_tenant_relation(model: type[Model], entry: Any) -> bool:
+    if not isinstance(entry, str) or "__" in entry:
+        return False
+    try:
+        field = model._meta.get_field(entry)
+    except Exception:
+        return False
+    related = getattr(field, "related_model", None)
+    return bool(field.is_relation and related is not None and tenant_path(related))
