@@ -250,7 +250,7 @@ def registrations() -> dict[str, ModelRegistration]:
 def record_tenant_path(model: type[models.Model], options: Mapping[str, Any]) -> str | None:
     """With tenancy on, how a registered model's records reach their tenant: the
     ``"tenant"`` option, else the model's only foreign key to the tenant model
-    (the tenant model itself: its own key). None: no way (`workflows.E021`)."""
+    (the tenant model itself: its own key). None: no way (`workflows.E031`)."""
     tenant = tenancy_config.tenant_settings()
     if tenant is None:
         return None

@@ -32,10 +32,10 @@ def test_a_good_setting_passes_the_checks(tenancy: None) -> None:
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    ({"MODEL": "tenant_app.nothing"}, "workflows.E020"),
-    ({"USER_TENANTS": "tests.tenant_app.tenancy.missing"}, "workflows.E020"),
-    ({"USER_FIELD": "username"}, "workflows.E022"),
-    ({"COLOUR": "blue"}, "workflows.E020"),
+    ({"MODEL": "tenant_app.nothing"}, "workflows.E030"),
+    ({"USER_TENANTS": "tests.tenant_app.tenancy.missing"}, "workflows.E030"),
+    ({"USER_FIELD": "username"}, "workflows.E032"),
+    ({"COLOUR": "blue"}, "workflows.E030"),
 ])
 def test_a_broken_setting_is_a_check_error(tenancy: None, settings: Any,
                                            change: dict[str, str], expected: str) -> None:
@@ -49,7 +49,7 @@ def test_a_registered_model_without_a_way_to_its_tenant_is_a_check_error(
                           "MODELS": {**MODELS, "auth.group": {"fields": "__all__"},
                                      "tenant_app.membership": {"fields": "__all__",
                                                                "tenant": "user"}}}
-    errors = [message for message in checks.check_tenant() if message.id == "workflows.E021"]
+    errors = [message for message in checks.check_tenant() if message.id == "workflows.E031"]
     assert len(errors) == 2
     assert "auth.group" in errors[0].msg + errors[1].msg
 

@@ -1,11 +1,11 @@
 """System checks of ``WORKFLOWS["TENANT"]`` (registered when the app is ready).
 
-- ``workflows.E020``: ``TENANT`` is malformed (not a dict, unknown or missing keys,
+- ``workflows.E030``: ``TENANT`` is malformed (not a dict, unknown or missing keys,
   a model that is not installed, a function that cannot be imported);
-- ``workflows.E021``: a model registered for workflows has no way to its tenant
+- ``workflows.E031``: a model registered for workflows has no way to its tenant
   (no ``"tenant"`` path and not exactly one foreign key to the tenant model), or
   its path does not lead to the tenant model;
-- ``workflows.E022``: ``USER_FIELD`` does not lead from the user model to the
+- ``workflows.E032``: ``USER_FIELD`` does not lead from the user model to the
   tenant model.
 """
 
@@ -46,7 +46,7 @@ def path_target(model: type[models.Model], path: str) -> type[models.Model] | No
 
 @checks.register(TAG)
 def check_tenant(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """E020, E021, E022 (see the module docstring)."""
+    """E030, E031, E032 (see the module docstring)."""
     try:
         value = workflow_settings.user_settings.get("TENANT")
     except Exception:  # WORKFLOWS itself is wrong: reported as workflows.E001
@@ -54,7 +54,7 @@ def check_tenant(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     found = config.problems(value)
     if found:
         return [checks.Error(problem, hint="See docs/tenancy.md.", obj="WORKFLOWS['TENANT']",
-                             id="workflows.E020") for problem in found]
+                             id="workflows.E030") for problem in found]
     if value is None:
         return []
     tenant_model = apps.get_model(value["MODEL"])
@@ -65,7 +65,7 @@ def check_tenant(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
             f"TENANT['USER_FIELD'] is {value['USER_FIELD']!r}, which does not lead from "
             f"{user_model._meta.label} to {tenant_model._meta.label}.",
             hint='The ORM path from a user to their tenant, e.g. "memberships__organisation".',
-            obj="WORKFLOWS['TENANT']", id="workflows.E022"))
+            obj="WORKFLOWS['TENANT']", id="workflows.E032"))
     for label, registration in registrations().items():
         if not registration.records_events:
             continue  # the implicit user model: USER_FIELD
@@ -77,12 +77,12 @@ def check_tenant(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
                 f"{tenant_model._meta.verbose_name}.",
                 hint=f'Add "tenant": "<path to {tenant_model._meta.label_lower}>" to its '
                      'MODELS entry.', obj=f"WORKFLOWS['MODELS'][{label!r}]",
-                id="workflows.E021"))
+                id="workflows.E031"))
         elif registration.model is not tenant_model and (
                 path_target(registration.model, path) is not tenant_model):
             errors.append(checks.Error(
                 f"{label}: the tenant path {path!r} does not lead to "
                 f"{tenant_model._meta.label}.", obj=f"WORKFLOWS['MODELS'][{label!r}]",
                 hint="An ORM path of foreign keys, e.g. \"customer__organisation\".",
-                id="workflows.E021"))
+                id="workflows.E031"))
     return errors
