@@ -241,6 +241,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Workflows ----------------------------------------------------------------
 
+DEMO_CONNECTION_KEY = "ZGVtby1vbmx5LWNvbm5lY3Rpb24ta2V5LTMyYnl0ZXM="
+
 WORKFLOWS = {
     "MODELS": {
         "demo.customer": {"fields": "__all__", "types": {"phone": "Phone"}},
@@ -251,6 +253,14 @@ WORKFLOWS = {
         host.strip()
         for host in os.environ.get("WORKFLOWS_HTTP_ALLOWED_PRIVATE_HOSTS", "").split(",")
         if host.strip()
+    ],
+    # Keys that encrypt connection secrets, newest first (comma-separated in the
+    # environment). The fallback is a fixed key for the demo and the tests only: a
+    # real site sets its own and keeps it out of the repository.
+    "CONNECTION_KEYS": [
+        key.strip()
+        for key in os.environ.get("WORKFLOWS_CONNECTION_KEYS", DEMO_CONNECTION_KEY).split(",")
+        if key.strip()
     ],
 }
 # Extra WORKFLOWS keys as a JSON object, e.g. '{"LEASE_SECONDS": 5}' (tests, benchmarks).

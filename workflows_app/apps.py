@@ -36,11 +36,15 @@ class WorkflowsAppConfig(AppConfig):
         from engine.limits import use_limits_provider
         from workflows_app import checks, steps  # noqa: F401  (registration)
         from workflows_app.conf import engine_limits
+        from workflows_app.connections import checks as connection_checks  # noqa: F401
+        from workflows_app.connections import form_fields  # noqa: F401  (registration)
+        from workflows_app.connections.provider import install_connection_provider
         from workflows_app.records import install_record_provider
         from workflows_app.tenancy import checks as tenancy_checks  # noqa: F401
         from workflows_app.triggers import builtin  # noqa: F401  (registration)
 
         install_record_provider()
+        install_connection_provider()
         use_limits_provider(engine_limits)
         autodiscover_modules("workflow_triggers", "workflow_steps")
 

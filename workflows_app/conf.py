@@ -97,6 +97,9 @@ DEFAULTS: dict[str, Any] = {
     # Optional tenancy: None (off), or {"MODEL": ..., "USER_TENANTS": ...,
     # "USER_FIELD": ..., "CURRENT_TENANT": ...} (workflows_app.tenancy.config).
     "TENANT": None,
+    # Fernet keys that encrypt connection secrets, newest first: the first
+    # encrypts, all decrypt (rotate with ``manage.py workflows_reencrypt``).
+    "CONNECTION_KEYS": [],
 }
 
 #: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).

@@ -11,6 +11,7 @@ from engine.types.array import ArrayType
 from engine.types.base import ValueType, describe_raw, type_registry
 from engine.types.bool import Bool
 from engine.types.choice import Choice
+from engine.types.connection import Connection, ConnectionProvider, set_connection_provider
 from engine.types.datetime import DateTime
 from engine.types.duration import Duration
 from engine.types.email import Email
@@ -57,6 +58,8 @@ __all__ = [
     "ArrayType",
     "Bool",
     "Choice",
+    "Connection",
+    "ConnectionProvider",
     "DateTime",
     "Duration",
     "Email",
@@ -71,6 +74,7 @@ __all__ = [
     "User",
     "ValueType",
     "parse_type_spec",
+    "set_connection_provider",
     "set_record_provider",
     "type_registry",
 ]

@@ -15,5 +15,6 @@ One module per concern:
 from workflows_app.admin.events import EventAdmin
 from workflows_app.admin.runs import RunAdmin
 from workflows_app.admin.workflow import WorkflowAdmin
+from workflows_app.connections.admin import ConnectionAdmin
 
-__all__ = ["EventAdmin", "RunAdmin", "WorkflowAdmin"]
+__all__ = ["ConnectionAdmin", "EventAdmin", "RunAdmin", "WorkflowAdmin"]

@@ -1,6 +1,7 @@
 """Models of the workflows app: definitions and their versions, events, runs, the
 webhook delivery log and schedule state."""
 
+from workflows_app.models.connection import Connection
 from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
 from workflows_app.models.prune import PruneLog
 from workflows_app.models.run import Run, RunAction, RunStatus, StepRun, StepStatus
@@ -10,6 +11,7 @@ from workflows_app.models.webhook import WebhookDelivery
 from workflows_app.models.workflow import Workflow, WorkflowVersion
 
 __all__ = [
+    "Connection",
     "Event",
     "EventStatus",
     "PendingWakeUp",

@@ -1,0 +1,65 @@
+"""Answers the engine's `Connection[...]` questions from the `Connection` model, and
+gives steps a connection's values when they run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from workflows_app.connections.kinds import connection_kinds
+from workflows_app.models.connection import Connection, ConnectionUnusable
+
+
+def kind_labels(kinds: Sequence[str]) -> list[str]:
+    labels = []
+    for key in kinds:
+        kind = connection_kinds.find(key)
+        labels.append(str(kind.label) if kind is not None else key)
+    return labels
+
+
+def _needed(kinds: Sequence[str]) -> str:
+    return " or ".join(kind_labels(kinds)) or "any kind"
+
+
+class DjangoConnectionProvider:
+    """`engine.types.connection.ConnectionProvider` over the `Connection` model."""
+
+    def names(self, kinds: Sequence[str]) -> list[tuple[str, str]]:
+        queryset = Connection.objects.all()
+        if kinds:
+            queryset = queryset.filter(kind__in=list(kinds))
+        return [(name, name) for name in queryset.values_list("name", flat=True)]
+
+    def problem(self, name: str, kinds: Sequence[str]) -> str | None:
+        kind = Connection.objects.filter(name=name).values_list("kind", flat=True).first()
+        if kind is None:
+            return (f'there is no connection named "{name}" (add it under Workflows '
+                    f"\u203a Connections: {_needed(kinds)})")
+        if kinds and kind not in kinds:
+            return (f'the connection "{name}" is {kind_labels([kind])[0]}; '
+                    f"{_needed(kinds)} is needed here")
+        return None
+
+    def kind_labels(self, kinds: Sequence[str]) -> list[str]:
+        return kind_labels(kinds)
+
+
+def connection_values(name: str, kinds: Sequence[str]) -> tuple[Connection, dict[str, Any]]:
+    """The connection `name` and its decrypted values, for a step that runs now;
+    raises `ConnectionUnusable` naming what is wrong."""
+    connection = Connection.objects.filter(name=name).first()
+    if connection is None:
+        raise ConnectionUnusable(f'there is no connection named "{name}" any more')
+    if kinds and connection.kind not in kinds:
+        raise ConnectionUnusable(f'the connection "{name}" is '
+                                 f"{kind_labels([connection.kind])[0]}; {_needed(kinds)} "
+                                 "is needed")
+    return connection, connection.values()
+
+
+def install_connection_provider() -> None:
+    """Called from `AppConfig.ready()`: Connection[...] types now answer from Django."""
+    from engine.types.connection import set_connection_provider
+
+    set_connection_provider(DjangoConnectionProvider())
