@@ -263,5 +263,14 @@ WORKFLOWS = {
         if key.strip()
     ],
 }
+# How channel steps deliver: "console" (scripts/demo sets it: the worker prints SMS and
+# chat messages), "locmem", or "http" (real delivery, the app's default).
+CHANNEL_BACKENDS = {
+    "console": "workflows_app.channels.backends.console.ConsoleBackend",
+    "locmem": "workflows_app.channels.backends.locmem.LocmemBackend",
+    "http": "workflows_app.channels.backends.http.HttpBackend",
+}
+if os.environ.get("WORKFLOWS_CHANNEL_BACKEND"):
+    WORKFLOWS["CHANNEL_BACKEND"] = CHANNEL_BACKENDS[os.environ["WORKFLOWS_CHANNEL_BACKEND"]]
 # Extra WORKFLOWS keys as a JSON object, e.g. '{"LEASE_SECONDS": 5}' (tests, benchmarks).
 WORKFLOWS.update(json.loads(os.environ.get("WORKFLOWS_EXTRA_JSON", "") or "{}"))

@@ -100,6 +100,9 @@ DEFAULTS: dict[str, Any] = {
     # Fernet keys that encrypt connection secrets, newest first: the first
     # encrypts, all decrypt (rotate with ``manage.py workflows_reencrypt``).
     "CONNECTION_KEYS": [],
+    # How channel steps (sms.send, chat.post...) deliver, like Django's EMAIL_BACKEND:
+    # real HTTP requests to the provider, the console, or an in-memory outbox.
+    "CHANNEL_BACKEND": "workflows_app.channels.backends.http.HttpBackend",
 }
 
 #: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).

@@ -8,13 +8,17 @@ project adds a step by writing one module.
 from workflows_app.steps import (  # noqa: F401
     approval,
     branch,
+    chat_post,
     delay,
     email_send,
     filter,
     for_each,
     http_request,
+    pagerduty_trigger,
     parallel,
     record_update,
+    sms_send,
     wait_for,
+    whatsapp_send,
     workflow_run,
 )

@@ -17,3 +17,13 @@ class Slack(ConnectionKind):
         Setting("default_channel", String(), "Default channel", required=False,
                 help="e.g. #sales; a step may name another."),
     )
+
+    @classmethod
+    def chat_payload(cls, values: dict, text: str, channel: str | None) -> dict:
+        """Slack's incoming-webhook JSON: `{"text": ..., "channel": ...}` (Slack
+        answers `ok`, or a plain-text error such as `invalid_payload`)."""
+        payload: dict = {"text": text}
+        target = channel or values.get("default_channel")
+        if target:
+            payload["channel"] = target
+        return payload

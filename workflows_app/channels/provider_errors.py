@@ -1,0 +1,34 @@
+"""A provider's error answer, in words for the run history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from workflows_app.channels.message import ProviderAnswer
+from workflows_app.execution.redaction import redact_text
+
+MAX_MESSAGE = 300
+
+
+def provider_message(answer: ProviderAnswer, *keys: str) -> str:
+    """The provider's own message from an error body: the first of `keys` found in a
+    JSON object (e.g. "message", "error"), else the text itself."""
+    body: Any = answer.body
+    if isinstance(body, dict):
+        for key in keys:
+            value = body.get(key)
+            if value not in (None, "", [], {}):
+                return _short(value if isinstance(value, str) else str(value))
+        return _short(str(body))
+    return _short(str(body or "").strip() or "no message")
+
+
+def failure(provider: str, answer: ProviderAnswer, message: str,
+            secrets: Iterable[str] = ()) -> str:
+    """`"Twilio answered HTTP 400: The 'To' number ... is not valid (code 21211)"`."""
+    return redact_text(f"{provider} answered HTTP {answer.status}: {message}", list(secrets))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
