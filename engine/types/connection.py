@@ -87,8 +87,12 @@ class Connection(ValueType):
             not self.kinds or set(other.kinds) <= set(self.kinds))
 
     def input_spec(self) -> dict[str, Any]:
-        spec = super().input_spec()
-        spec["kinds"] = list(self.kinds)
+        # The connections are rows of the host's database: listed on demand (the
+        # metadata's options endpoint, the registered form field), never in the
+        # static catalogue.
+        spec: dict[str, Any] = {"widget": self.widget, "placeholder": self.placeholder,
+                                "help": self.help_text, "kinds": list(self.kinds),
+                                "lazy_options": True}
         return spec
 
     @classmethod
