@@ -42,9 +42,13 @@ class WorkflowsAppConfig(AppConfig):
         from workflows_app.records import install_record_provider
         from workflows_app.tenancy import checks as tenancy_checks  # noqa: F401
         from workflows_app.triggers import builtin  # noqa: F401  (registration)
+        from workflows_app.work import form_fields as work_form_fields  # noqa: F401
 
         install_record_provider()
         install_connection_provider()
+        from workflows_app.work.events import declare_work_events
+
+        declare_work_events()
         use_limits_provider(engine_limits)
         autodiscover_modules("workflow_triggers", "workflow_steps")
 

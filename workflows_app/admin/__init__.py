@@ -16,5 +16,7 @@ from workflows_app.admin.events import EventAdmin
 from workflows_app.admin.runs import RunAdmin
 from workflows_app.admin.workflow import WorkflowAdmin
 from workflows_app.connections.admin import ConnectionAdmin
+from workflows_app.work.admin import NotificationAdmin, TaskAdmin
 
-__all__ = ["ConnectionAdmin", "EventAdmin", "RunAdmin", "WorkflowAdmin"]
+__all__ = ["ConnectionAdmin", "EventAdmin", "NotificationAdmin", "RunAdmin", "TaskAdmin",
+           "WorkflowAdmin"]

@@ -2,7 +2,8 @@
 
 Idempotent: rows are looked up by natural keys (customer email, order number,
 payment order/method/amount) and only missing ones are created, so running it
-twice creates nothing new. Also ensures a superuser ``admin`` / ``admin`` exists.
+twice creates nothing new. Also ensures a superuser ``admin`` / ``admin`` exists (in
+the staff groups the channel samples use), and sample connections.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from config.demo.models import Customer, Order, Payment
+from workflows_app.models import Connection
 
 SUPERUSER_USERNAME = "admin"
 SUPERUSER_PASSWORD = "admin"  # a local demo account, printed on purpose
@@ -27,6 +30,20 @@ CUSTOMERS: list[tuple[str, str, str]] = [
     ("Initech GmbH", "einkauf@initech.example.de", "+49 30 901820103"),
     ("Ada Lovelace", "ada@example.org", "+44 161 496 0104"),
     ("Grace Hopper", "grace@example.net", ""),
+]
+
+#: Groups the channel samples give tasks and notifications to.
+STAFF_GROUPS = ["Account managers", "Sales managers"]
+
+#: (name, kind, settings, secrets): stand-ins on 127.0.0.1:8025; the demo prints instead.
+STAND_IN = "http://127.0.0.1:8025"
+CONNECTIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
+    ("Shop SMS", "twilio_sms",
+     {"account_sid": "AC00000000000000000000000000000000", "from_number": "+15017122661",
+      "api_url": STAND_IN},
+     {"auth_token": "demo-auth-token"}),
+    ("Sales Slack", "slack", {"default_channel": "#sales"},
+     {"webhook_url": f"{STAND_IN}/slack/services/T000/B000/demo"}),
 ]
 
 # (number, customer index, status, total, currency, age in days)
@@ -83,6 +100,8 @@ class Command(BaseCommand):
             customers = self._load_customers()
             orders = self._load_orders(customers)
             self._load_payments(orders)
+            self._load_staff_groups()
+            self._load_connections()
         if not options["no_superuser"]:
             self._ensure_superuser()
 
@@ -131,6 +150,26 @@ class Command(BaseCommand):
             created += was_created
         self._report("Payments", created, len(PAYMENTS))
 
+    def _load_staff_groups(self) -> None:
+        created = sum(Group.objects.get_or_create(name=name)[1] for name in STAFF_GROUPS)
+        self._report("Staff groups", created, len(STAFF_GROUPS))
+
+    def _load_connections(self) -> None:
+        """Sample connections for the channel steps. The demo delivers to the console
+        (scripts/demo sets WORKFLOWS_CHANNEL_BACKEND=console): nothing is sent, and
+        the addresses point at a local stand-in (docs/channels.md)."""
+        created = 0
+        for name, kind, settings, secrets in CONNECTIONS:
+            if Connection.objects.filter(name=name).exists():
+                continue
+            connection = Connection(name=name, kind=kind, settings=settings,
+                                    description="Demo connection (a local stand-in).")
+            for key, value in secrets.items():
+                connection.set_secret(key, value)
+            connection.save()
+            created += 1
+        self._report("Connections", created, len(CONNECTIONS))
+
     def _ensure_superuser(self) -> None:
         user_model = get_user_model()
         if user_model._default_manager.filter(username=SUPERUSER_USERNAME).exists():
@@ -138,11 +177,14 @@ class Command(BaseCommand):
                 f"Superuser {SUPERUSER_USERNAME!r} already present (password unchanged)."
             )
             return
-        user_model._default_manager.create_superuser(
+        admin = user_model._default_manager.create_superuser(
             username=SUPERUSER_USERNAME,
             email="admin@example.com",
             password=SUPERUSER_PASSWORD,
         )
+        # The demo's admin is the account and sales manager: tasks and notifications
+        # of the channel samples land in their "My tasks" and inbox.
+        admin.groups.set(Group.objects.filter(name__in=STAFF_GROUPS))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Superuser created: username {SUPERUSER_USERNAME!r}, "
