@@ -12,9 +12,11 @@ from standardwebhooks.webhooks import Webhook
 from engine import Output, Param, StepType, step_registry
 from engine.errors import ValueParseError
 from engine.redaction import HeaderValues
-from engine.types import JSON, URL, Choice, Number, String
+from engine.types import JSON, URL, Choice, Connection, Number, String
 from workflows_app.conf import workflow_settings
+from workflows_app.connections.provider import connection_values
 from workflows_app.execution.flow import StepError
+from workflows_app.models.connection import ConnectionUnusable
 from workflows_app.net import (
     BlockedAddress,
     Response,
@@ -28,14 +30,20 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 USER_AGENT = "django-workflows/0.1 (+http.request step)"
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+#: Kinds of connection that give a request its credentials (each has `headers(values)`).
+AUTH_KINDS = ["http_bearer", "http_basic", "http_signing"]
 
 
 @step_registry.register
 class HttpRequest(StepType):
     """Sends an HTTP request with a JSON body.
 
-    Sends `Idempotency-Key: <run id>:<step key>`; with a `signing_secret` the
-    request is signed in the Standard Webhooks format. Targets that resolve to
+    Sends `Idempotency-Key: <run id>:<step key>`. Credentials come from a
+    `connection` (bearer token, basic authentication, or a Standard Webhooks
+    signing secret plus secret headers), so the definition holds none; the
+    older inline `signing_secret` and secret `headers` still work (hidden from
+    people who may not change workflows) and `workflows_move_secrets` moves them
+    onto connections. Targets that resolve to
     any address that is not public (loopback, private, link-local, shared,
     IPv6 encodings of those...) are refused unless listed in
     `WORKFLOWS["HTTP_ALLOWED_PRIVATE_HOSTS"]` (checked after DNS resolution,
@@ -50,6 +58,8 @@ class HttpRequest(StepType):
     params = (
         Param("method", Choice(METHODS), "Method", required=False, default="POST"),
         Param("url", URLTemplate(), "URL"),
+        Param("connection", Connection(AUTH_KINDS), "Credentials", required=False,
+              help="A connection with the token, password or signing secret to use."),
         Param("headers", JSON(), "Headers", required=False, redaction=HeaderValues(),
               help='Extra headers, e.g. {"Authorization": "Bearer ..."}. Only the values '
                    "of harmless headers (Accept, Content-Type...) are shown to people who "
@@ -75,6 +85,10 @@ class HttpRequest(StepType):
         if data is not None:
             headers["Content-Type"] = "application/json"
         secret = inputs.get("signing_secret")
+        if inputs.get("connection"):
+            extra, connection_secret = self._credentials(inputs["connection"])
+            headers.update(extra)
+            secret = connection_secret or secret
         if secret:
             self._sign(headers, secret, data or b"", context)
         try:
@@ -93,6 +107,20 @@ class HttpRequest(StepType):
             raise StepError(f"{method} {url} answered HTTP {status}: "
                             f"{str(result['body'])[:300]}")
         return result
+
+    @staticmethod
+    def _credentials(name: str) -> tuple[dict[str, str], str | None]:
+        """(headers, signing secret) from the connection `name`."""
+        try:
+            connection, values = connection_values(name, AUTH_KINDS)
+        except ConnectionUnusable as exc:
+            raise StepError(str(exc)) from None
+        headers = connection.kind_class.headers(values)
+        for header_name, value in headers.items():
+            if "\n" in value or "\r" in value:
+                raise StepError(f'header "{header_name}" of connection "{name}" may not '
+                                "contain line breaks")
+        return headers, values.get("signing_secret")
 
     @staticmethod
     def _checked_url(raw: Any) -> str:

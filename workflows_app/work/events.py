@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from workflows_app.events import declare_event, emit
+from workflows_app.events import declare_event, emit, get_declared_event
 from workflows_app.models import Task, TaskStatus
 
 TASK_COMPLETED = "task.completed"
 
 
 def declare_work_events() -> None:
-    """Called from `AppConfig.ready()`."""
+    """Called from `AppConfig.ready()` (which may run again, e.g. in tests)."""
+    if get_declared_event(TASK_COMPLETED) is not None:
+        return
     declare_event(TASK_COMPLETED, label="A task is completed",
                   description="Someone marked a task done in \u201cMy tasks\u201d.",
                   data={"task_id": "Number", "title": "String", "completed_by": "String",
