@@ -16,9 +16,10 @@ from engine.types.base import describe_raw
 from workflows_app.execution.flow import StepError
 from workflows_app.records import get_registration, trigger_model_choices
 from workflows_app.steps.types import AnyRecord
+from workflows_app.work.types import LazyOptions
 
 
-class ModelName(String):
+class ModelName(LazyOptions, String):
     """A model registered for workflows, by label (`"demo.order"`)."""
 
     name = "ModelName"

@@ -22,6 +22,15 @@ USER_PREFIX = "user:"
 GROUP_PREFIX = "group:"
 
 
+class LazyOptions:
+    """Options read from the database: listed on demand (the metadata's options
+    endpoint, the registered form field), never in the static step catalogue."""
+
+    def input_spec(self) -> dict[str, Any]:
+        return {"widget": self.widget, "placeholder": self.placeholder,  # type: ignore[attr-defined]
+                "help": self.help_text, "lazy_options": True}  # type: ignore[attr-defined]
+
+
 def _users() -> Any:
     return get_user_model()._default_manager.filter(is_active=True)
 
@@ -51,7 +60,7 @@ def find_user(value: Any) -> Any:
     return None
 
 
-class UserName(String):
+class UserName(LazyOptions, String):
     """A staff user, written by user name (`"alice"`); a reference to a `User` works too."""
 
     name = "UserName"
@@ -82,7 +91,7 @@ class UserName(String):
         return "UserName"
 
 
-class GroupName(String):
+class GroupName(LazyOptions, String):
     """A group of users, by name (`"Sales managers"`)."""
 
     name = "GroupName"
@@ -104,7 +113,7 @@ class GroupName(String):
         return "GroupName"
 
 
-class Assignee(ValueType):
+class Assignee(LazyOptions, ValueType):
     """Who a task is for: `"user:alice"`, `"group:Sales managers"`, or a reference to a
     `User` (e.g. an order's account manager). A bare name is read as a user name."""
 
