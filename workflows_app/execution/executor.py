@@ -60,7 +60,7 @@ from workflows_app.conf import workflow_settings
 from workflows_app.execution import checkpoints
 from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
-from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil
+from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil, is_retryable
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE
 from workflows_app.execution.recording import deferred_inserts
 from workflows_app.execution.redaction import redact_inputs, redact_text
@@ -317,7 +317,7 @@ class Executor:
         except Exception as exc:  # a value that no longer fits its type
             state.record(row, StepStatus.FAILED,
                          error=f"could not resolve the inputs: {error_text(exc)}")
-            state.after_failure(step, row)
+            state.after_failure(step, row, retryable=False)  # the same values fail again
             return None
         shown, secrets = redact_inputs(step.step_type, inputs)
         row.inputs = json_value(shown)
@@ -364,7 +364,7 @@ class Executor:
                         row.attempt, message)
             state.record(row, StepStatus.FAILED, error=message,
                          duration_ms=outcome.duration_ms)
-            state.after_failure(step, row)
+            state.after_failure(step, row, retryable=is_retryable(outcome.error))
         else:
             state.record(row, StepStatus.SUCCEEDED, outputs=json_value(outcome.outputs or {}),
                          note=notes, duration_ms=outcome.duration_ms)

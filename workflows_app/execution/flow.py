@@ -27,4 +27,21 @@ class StopRun(StepFlow):
 
 
 class StepError(Exception):
-    """A step failed with a message meant for the run history (no traceback)."""
+    """A step failed with a message meant for the run history (no traceback).
+
+    `retryable=False` says that trying again cannot succeed (the receiver refused
+    the request, a value is not accepted, something named is missing): the step
+    then fails at once, whatever its `retry` policy, and the run ends `failed`
+    with this reason (or goes on, with `on_error: continue`). Errors are
+    retryable by default: a timeout, a refused connection or an unexpected
+    exception may pass.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def is_retryable(error: BaseException | None) -> bool:
+    """Whether another attempt might succeed where `error` failed (see `StepError`)."""
+    return bool(getattr(error, "retryable", True))

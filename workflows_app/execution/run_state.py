@@ -25,6 +25,7 @@ from workflows_app.models import Run, RunStatus, StepRun, StepStatus
 DONE_STEP_STATUSES = {StepStatus.SUCCEEDED, StepStatus.SKIPPED}
 FINAL_RUN_STATUSES = {RunStatus.SUCCEEDED, RunStatus.FAILED}
 MAX_ERROR_LENGTH = 5000
+NOT_RETRIED_NOTE = "not retried: another attempt would fail the same way"
 
 
 def error_text(exc: BaseException) -> str:
@@ -117,9 +118,15 @@ class RunState:
         if self.position >= len(self.definition.steps):
             self.finish = Finish(RunStatus.SUCCEEDED)
 
-    def after_failure(self, step: CompiledStep, row: StepRun) -> None:
-        """Retry with back-off, go on (`on_error: continue`) or fail the run."""
-        if row.attempt < step.max_attempts:
+    def after_failure(self, step: CompiledStep, row: StepRun, *,
+                      retryable: bool = True) -> None:
+        """Retry with back-off, go on (`on_error: continue`) or fail the run. A
+        failure that is not `retryable` is not tried again."""
+        if not retryable and row.attempt < step.max_attempts and row.attempts_log:
+            last = dict(row.attempts_log[-1])
+            last["note"] = NOT_RETRIED_NOTE
+            row.attempts_log = [*row.attempts_log[:-1], last]
+        if retryable and row.attempt < step.max_attempts:
             delay = step.backoff_seconds * (2 ** (row.attempt - 1))
             due = timezone.now() + timedelta(seconds=delay)
             row.status = StepStatus.PENDING

@@ -32,6 +32,9 @@ USER_AGENT = "django-workflows/0.1 (+http.request step)"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 #: Kinds of connection that give a request its credentials (each has `headers(values)`).
 AUTH_KINDS = ["http_bearer", "http_basic", "http_signing"]
+#: Client-error answers that may pass on another attempt (timeout, too early,
+#: rate limited); every other 4xx answer fails the step at once.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
 @step_registry.register
@@ -96,16 +99,17 @@ class HttpRequest(StepType):
                             timeout=self._timeout(inputs.get("timeout_seconds"), context),
                             max_response_bytes=MAX_RESPONSE_BYTES)
         except BlockedAddress as exc:
-            raise StepError(f"refused to call {url}: {exc}") from None
+            raise StepError(f"refused to call {url}: {exc}", retryable=False) from None
         except (ResponseTooLarge, TooManyRedirects) as exc:
-            raise StepError(f"{method} {url}: {exc}") from None
+            raise StepError(f"{method} {url}: {exc}", retryable=False) from None
         except urllib3.exceptions.HTTPError as exc:
             raise StepError(f"{method} {url} failed: {exc}") from None
         result = self._result(response)
         status = result["status_code"]
         if status >= 400:
             raise StepError(f"{method} {url} answered HTTP {status}: "
-                            f"{str(result['body'])[:300]}")
+                            f"{str(result['body'])[:300]}",
+                            retryable=status >= 500 or status in RETRYABLE_CLIENT_ERRORS)
         return result
 
     @staticmethod
@@ -113,13 +117,13 @@ class HttpRequest(StepType):
         """(headers, signing secret) from the connection `name`."""
         try:
             connection, values = connection_values(name, AUTH_KINDS)
-        except ConnectionUnusable as exc:
-            raise StepError(str(exc)) from None
+        except ConnectionUnusable as exc:  # missing or of another kind: not retried
+            raise StepError(str(exc), retryable=False) from None
         headers = connection.kind_class.headers(values)
         for header_name, value in headers.items():
             if "\n" in value or "\r" in value:
                 raise StepError(f'header "{header_name}" of connection "{name}" may not '
-                                "contain line breaks")
+                                "contain line breaks", retryable=False)
         return headers, values.get("signing_secret")
 
     @staticmethod
@@ -127,7 +131,7 @@ class HttpRequest(StepType):
         try:
             return URL().parse(raw)
         except ValueParseError as exc:
-            raise StepError(f"the URL is not valid: {exc.reason}") from None
+            raise StepError(f"the URL is not valid: {exc.reason}", retryable=False) from None
 
     @staticmethod
     def _timeout(raw: Any, context: Any = None) -> float:
@@ -144,12 +148,13 @@ class HttpRequest(StepType):
     @staticmethod
     def _headers(raw: Any, context: Any) -> dict[str, str]:
         if raw is not None and not isinstance(raw, Mapping):
-            raise StepError("headers must be an object of names and text values")
+            raise StepError("headers must be an object of names and text values",
+                            retryable=False)
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         for name, value in (raw or {}).items():
             text = str(value)
             if "\n" in text or "\r" in text or "\n" in str(name) or "\r" in str(name):
-                raise StepError(f'header "{name}" may not contain line breaks')
+                raise StepError(f'header "{name}" may not contain line breaks', retryable=False)
             headers[str(name)] = text
         headers["Idempotency-Key"] = context.idempotency_key
         return headers
@@ -159,7 +164,8 @@ class HttpRequest(StepType):
         try:
             signer = Webhook(secret)
         except Exception as exc:  # the library raises plain errors for bad secrets
-            raise StepError(f"the signing secret is not valid: {type(exc).__name__}") from None
+            raise StepError(f"the signing secret is not valid: {type(exc).__name__}",
+                            retryable=False) from None
         timestamp = context.now
         headers["webhook-id"] = context.idempotency_key
         headers["webhook-timestamp"] = str(int(timestamp.timestamp()))

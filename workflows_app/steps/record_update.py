@@ -129,11 +129,11 @@ class UpdateRecord(StepType):
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
         record = inputs["record"]
         if record is None:
-            raise StepError("the record to update is not set")
+            raise StepError("the record to update is not set", retryable=False)
         model = getattr(record, "model", None)
         registration = get_registration(model) if isinstance(model, str) else None
         if registration is None:
-            raise StepError(f"{model} is not registered for workflows")
+            raise StepError(f"{model} is not registered for workflows", retryable=False)
         prefetched = _prefetched.get()
         instance = prefetched.pop((registration.label, str(record.record_pk)), None) \
             if prefetched else None
@@ -141,7 +141,8 @@ class UpdateRecord(StepType):
             instance = (registration.model._default_manager.select_for_update()
                         .filter(pk=record.record_pk).first())
         if instance is None or not _same_tenant(registration, instance, context):
-            raise StepError(f"{registration.verbose_name} #{record.record_pk} no longer exists")
+            raise StepError(f"{registration.verbose_name} #{record.record_pk} no longer exists",
+                            retryable=False)
         update_fields = []
         for name, value in inputs["fields"].items():
             model_field = instance._meta.get_field(name)
@@ -158,7 +159,7 @@ class UpdateRecord(StepType):
                                          if f.name not in update_fields], validate_unique=False)
         except ValidationError as exc:
             raise StepError("; ".join(f"{key}: {' '.join(messages)}" for key, messages
-                                      in exc.message_dict.items())) from None
+                                      in exc.message_dict.items()), retryable=False) from None
         instance.save(update_fields=update_fields)
         context.log(f"updated {', '.join(inputs['fields'])} of {instance}")
         return {"record": [registration.label, instance.pk]}
