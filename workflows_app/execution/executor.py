@@ -73,6 +73,9 @@ from workflows_app.models import Run, RunStatus, StepRun, StepStatus
 
 logger = logging.getLogger("workflows_app.executor")
 
+#: After the first io step of a wave comes back, how long to wait for the others
+#: before saving what came back (results are saved together).
+RESULT_WINDOW_SECONDS = 0.01
 #: An io step this long past its budget is given up on (its thread is left to end).
 OVERDUE_GRACE_SECONDS = 2.0
 
@@ -145,6 +148,7 @@ class Executor:
         self.states: dict[int, RunState] = {}
         self._in_flight: dict[Future[Outcome], Attempt] = {}
         self._abandoned: set[Future[Outcome]] = set()
+        self._first_back: float | None = None  # monotonic, see `_wave_done`
         self._held_lock = threading.Lock()
         self._held: list[int] = []
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency,
@@ -257,18 +261,39 @@ class Executor:
         return progressed
 
     def wait(self, timeout: float) -> None:
-        """Block until an io step comes back (or `timeout`)."""
+        """Block until an io step comes back (or `timeout`); then give the others
+        in flight up to `RESULT_WINDOW_SECONDS` to come back too, so that their
+        results are saved together (one commit for many fast steps, not one each)."""
         if self._in_flight:
-            wait(list(self._in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
+            done, pending = wait(list(self._in_flight), timeout=timeout,
+                                 return_when=FIRST_COMPLETED)
+            if done and pending:
+                wait(pending, timeout=RESULT_WINDOW_SECONDS)
         elif timeout > 0:
             time.sleep(min(timeout, 0.01))
 
     def release_all(self) -> list[int]:
         """Stop holding every run that has no step in flight (their leases are given
         back by the caller); returns their ids."""
+        return self.release([pk for pk, state in self.states.items() if not state.in_flight])
+
+    def starved(self, seconds: float) -> list[int]:
+        """The runs whose next step has waited more than `seconds` for a free step
+        slot (all slots busy with slow steps): better given to another worker."""
+        now = time.monotonic()
+        return [pk for pk, state in self.states.items()
+                if state.slot_wait_since is not None and not state.in_flight
+                and state.finish is None and now - state.slot_wait_since > seconds]
+
+    def release(self, run_ids: list[int]) -> list[int]:
+        """Stop holding `run_ids` (none may have a step in flight), after saving what
+        was recorded for them; the caller gives their leases back."""
+        if not run_ids:
+            return []
         if self._dirty():
             self._write([])  # results recorded since the last write
-        released = [pk for pk, state in self.states.items() if not state.in_flight]
+        released = [pk for pk in run_ids
+                    if pk in self.states and not self.states[pk].in_flight]
         for pk in released:
             del self.states[pk]
         self._update_held()
@@ -288,7 +313,10 @@ class Executor:
             step, row = found
             mode = mode_of(step.step_type)
             if not self._room[mode]():
+                if state.slot_wait_since is None:
+                    state.slot_wait_since = time.monotonic()
                 break  # waits for a free slot
+            state.slot_wait_since = None
             attempt = self._prepare(state, step, row)
             moved = True
             if attempt is None:
@@ -378,6 +406,8 @@ class Executor:
             return False
         progressed = False
         now = time.monotonic()
+        if not self._wave_done(now):
+            return False
         for future, attempt in list(self._in_flight.items()):
             if future.done():
                 del self._in_flight[future]
@@ -394,6 +424,24 @@ class Executor:
                     duration_ms=_elapsed_ms(attempt.started)))
                 progressed = True
         return progressed
+
+    def _wave_done(self, now: float) -> bool:
+        """Whether to take in the io steps that came back now: when all are back, or
+        `RESULT_WINDOW_SECONDS` after the first came back (then their results are
+        saved together, not one commit each as they trickle in)."""
+        done = sum(1 for future in self._in_flight if future.done())
+        if done == 0:
+            return any(now > attempt.started + attempt.budget + OVERDUE_GRACE_SECONDS
+                       for attempt in self._in_flight.values())
+        if done == len(self._in_flight):
+            self._first_back = None
+            return True
+        if self._first_back is None:
+            self._first_back = now
+        if now - self._first_back < RESULT_WINDOW_SECONDS:
+            return False
+        self._first_back = None
+        return True
 
     def _start(self, attempts: list[Attempt]) -> None:
         for attempt in attempts:
@@ -491,8 +539,10 @@ class Executor:
                     if lost:
                         raise _LeaseLost(lost)
                     with contextlib.ExitStack() as stack:
-                        _prefetch(attempts, stack)
+                        # Entered first, left last: the events of saves a step type
+                        # writes when its batch ends are inserted with the others.
                         stack.enter_context(deferred_inserts())
+                        _prefetch(attempts, stack)
                         for attempt in attempts:
                             outcome = call_step(attempt)
                             if outcome.error is not None or outcome.flow is not None:

@@ -94,14 +94,25 @@ def release(owner: str, run_ids: Iterable[int]) -> None:
 
 
 def renew(owner: str, run_ids: Iterable[int]) -> set[int]:
-    """Extend the leases of `run_ids` still held by `owner`; returns those renewed."""
-    ids = list(run_ids)
+    """Extend the leases of `run_ids` still held by `owner`; returns those renewed.
+
+    Rows locked by another transaction right now are left alone (`SKIP LOCKED`):
+    that is the worker's own main thread writing them (which renews or ends the
+    lease itself) or someone cancelling. Waiting for them, in whatever order
+    the `UPDATE` visits rows, could deadlock with the main thread."""
+    ids = sorted(run_ids)
     if not ids:
         return set()
     query = Run.objects.filter(pk__in=ids, lease_owner=owner, status=RunStatus.RUNNING)
-    if query.update(lease_expires_at=lease_until()) == len(ids):
-        return set(ids)
-    return set(query.values_list("pk", flat=True))
+    if not connection.features.has_select_for_update_skip_locked:
+        query.update(lease_expires_at=lease_until())
+        return set(query.values_list("pk", flat=True))
+    with transaction.atomic():
+        free = list(query.select_for_update(skip_locked=True).order_by("pk")
+                    .values_list("pk", flat=True))
+        if free:
+            Run.objects.filter(pk__in=free).update(lease_expires_at=lease_until())
+    return set(free)
 
 
 class Heartbeat:

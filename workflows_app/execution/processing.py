@@ -3,9 +3,11 @@ the drain loop (in process): take work in (dispatch pending events, claim ready
 runs), let the executor run it, keep the leases alive, give back what is left.
 
 A session holds at most `WORKER_BATCH_SIZE` runs. Runs created by its own
-dispatch are leased to it as they are inserted; others are claimed, at most as
-many as it has free step slots, so that slow runs spread over the worker
-processes (when it leaves ready work behind, it asks for another worker).
+dispatch are leased to it as they are inserted; others are claimed in batches
+too. So that slow runs spread over the worker processes, a run whose next step
+has waited more than `SLOT_WAIT_SECONDS` for one of the worker's step slots
+(all busy with slow steps) is given back, and another worker asked for (when
+it leaves ready work behind, a session asks for another worker).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from workflows_app.execution.dispatch import Holder, dispatch_pending
 from workflows_app.execution.executor import Executor
 from workflows_app.execution.wakeups import wake_soon
 from workflows_app.models import Event, EventStatus, Run, RunStatus
+
+#: A held run whose next step waits longer than this for a free step slot is
+#: given back for another worker to take (work loop only).
+SLOT_WAIT_SECONDS = 1.0
 
 
 @dataclass
@@ -68,7 +74,7 @@ class Session:
         created = dispatch_pending(self.batch, holder=holder)
         self.report.runs_created += created
         self.executor.hold(holder.runs)
-        wanted = min(room - len(holder.runs), self.executor.free_slots())
+        wanted = room - len(holder.runs)
         claimed = leases.claim_runs(self.owner, wanted) if wanted > 0 else []
         self.executor.hold(claimed)
         if self.call_for_help and (
@@ -77,7 +83,13 @@ class Session:
         return bool(created or holder.runs or claimed)
 
     def step(self, *, start_steps: bool = True) -> bool:
-        return self.executor.iterate(start_steps=start_steps)
+        progressed = self.executor.iterate(start_steps=start_steps)
+        if self.call_for_help:
+            starved = self.executor.starved(SLOT_WAIT_SECONDS)
+            if starved:
+                leases.release(self.owner, self.executor.release(starved))
+                wake_soon()  # another worker may have free slots
+        return progressed
 
     def wait(self, timeout: float) -> None:
         self.executor.wait(timeout)

@@ -58,6 +58,8 @@ class RunState:
     in_flight: bool = False
     #: Run the next transactional step alone (a shared transaction failed).
     careful: bool = False
+    #: Since when (monotonic) the run's next step waits for a free step slot.
+    slot_wait_since: float | None = None
 
     @property
     def pk(self) -> int:

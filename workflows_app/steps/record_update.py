@@ -8,12 +8,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import router
+from django.db.models import Model, signals
 
 from engine import DefinitionError, Output, Param, ScopeField, StepType, step_registry
 from engine.errors import join_path
 from engine.params import compile_param_value
 from engine.steps import StepCheck
 from engine.types import JSON, Record
+from workflows_app.execution import statements
+from workflows_app.execution.context import Cause, caused_by, current_cause
 from workflows_app.execution.flow import StepError
 from workflows_app.records import get_registration
 from workflows_app.steps.types import AnyRecord
@@ -21,18 +25,69 @@ from workflows_app.tenancy import config as tenancy_config
 from workflows_app.tenancy.events import workflow_tenant
 from workflows_app.tenancy.scoping import tenant_visibility
 
-#: Records locked and loaded for a batch of steps (`UpdateRecord.prefetch`).
-_prefetched: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = \
-    contextvars.ContextVar("workflows_record_update_prefetched", default=None)
+
+class _Batch:
+    """The records of a batch of steps, locked and loaded at once
+    (`UpdateRecord.prefetch`), and their saves, written together when the batch
+    ends: one pipelined round trip of `UPDATE`s per model and set of fields
+    instead of one `save()` each.
+
+    A deferred save is what `Model.save(update_fields=...)` does, in the same
+    order: `pre_save` when the step runs, then (at the end of the batch, in the
+    same transaction) the `UPDATE` with each field's `pre_save` value
+    (`auto_now`), then `post_save` with `update_fields`, sent in the causal
+    context of the run that made the change (loop prevention). Models that
+    override `save()` / `save_base()` or inherit from a concrete model are saved
+    one by one with their own `save()`.
+    """
+
+    def __init__(self, records: dict[tuple[str, str], Any]) -> None:
+        self.records = records
+        self.saves: list[tuple[Any, tuple[str, ...], Cause | None]] = []
+
+    def defer(self, instance: Any, update_fields: list[str]) -> bool:
+        """Save `instance` with the batch; False when it must be saved at once."""
+        model = type(instance)
+        if (model.save is not Model.save or model.save_base is not Model.save_base
+                or model._meta.parents):
+            return False
+        using = router.db_for_write(model, instance=instance)
+        signals.pre_save.send(sender=model._meta.concrete_model, instance=instance, raw=False,
+                              using=using, update_fields=frozenset(update_fields))
+        self.saves.append((instance, tuple(update_fields), current_cause()))
+        return True
+
+    def flush(self) -> None:
+        groups: dict[tuple[type, tuple[str, ...]], list[Any]] = {}
+        for instance, fields, _cause in self.saves:
+            groups.setdefault((type(instance), fields), []).append(instance)
+        for (_model, fields), instances in groups.items():
+            statements.update(instances, fields)
+        for instance, fields, cause in self.saves:
+            model = type(instance)
+            using = router.db_for_write(model, instance=instance)
+            instance._state.adding = False
+            instance._state.db = using
+            with caused_by(cause):
+                signals.post_save.send(sender=model._meta.concrete_model, instance=instance,
+                                       created=False, update_fields=frozenset(fields),
+                                       raw=False, using=using)
+        self.saves = []
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar(
+    "workflows_record_update_batch", default=None)
 
 
 @contextlib.contextmanager
 def _using(records: dict[tuple[str, str], Any]) -> Iterator[None]:
-    token = _prefetched.set(records)
+    batch = _Batch(records)
+    token = _batch.set(batch)
     try:
         yield
+        batch.flush()
     finally:
-        _prefetched.reset(token)
+        _batch.reset(token)
 
 
 def _record_type(step: StepCheck) -> Record | None:
@@ -134,9 +189,12 @@ class UpdateRecord(StepType):
         registration = get_registration(model) if isinstance(model, str) else None
         if registration is None:
             raise StepError(f"{model} is not registered for workflows", retryable=False)
-        prefetched = _prefetched.get()
-        instance = prefetched.pop((registration.label, str(record.record_pk)), None) \
-            if prefetched else None
+        batch = _batch.get()
+        instance = batch.records.pop((registration.label, str(record.record_pk)), None) \
+            if batch is not None else None
+        locked = instance is not None
+        if instance is None and batch is not None:
+            batch.flush()  # this record may have a save pending: it comes first
         if instance is None:
             instance = (registration.model._default_manager.select_for_update()
                         .filter(pk=record.record_pk).first())
@@ -160,7 +218,8 @@ class UpdateRecord(StepType):
         except ValidationError as exc:
             raise StepError("; ".join(f"{key}: {' '.join(messages)}" for key, messages
                                       in exc.message_dict.items()), retryable=False) from None
-        instance.save(update_fields=update_fields)
+        if not (locked and batch is not None and batch.defer(instance, update_fields)):
+            instance.save(update_fields=update_fields)
         context.log(f"updated {', '.join(inputs['fields'])} of {instance}")
         return {"record": [registration.label, instance.pk]}
 
