@@ -2,15 +2,22 @@
 process under pyinstrument (a statistical profiler; `pip install pyinstrument`).
 
     python bench/profile_drain.py [--runs 2000] [--html out.html]
+    python bench/profile_drain.py --no-profile           # CPU per run only
+    python bench/profile_drain.py --no-profile --count   # and statements/commits per run
 
 Creates a backlog of orders (with their events), then profiles `drain()` only.
+`--count` counts the SQL statements of every thread of this process by kind,
+and the commits of the worker's own code by where they come from, per run.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import sys
+import threading
 import time
+import traceback
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,10 +33,11 @@ def main() -> None:
     parser.add_argument("--html", default=None, help="also write an HTML report here")
     parser.add_argument("--no-profile", action="store_true",
                         help="only time the drain (wall and CPU time of this process)")
+    parser.add_argument("--count", action="store_true",
+                        help="count SQL statements and commits per run")
     args = parser.parse_args()
     common.configure()
     from django.db import transaction
-    from pyinstrument import Profiler
 
     from config.demo.models import Customer, Order
     from workflows_app.execution.queue import drain
@@ -43,7 +51,13 @@ def main() -> None:
         with transaction.atomic():
             Order.objects.create(number=f"P-{index:06d}", customer=customer,
                                  total_amount=Decimal("100.00") + index)
-    profiler = None if args.no_profile else Profiler(interval=0.001)
+    counter = QueryCounter() if args.count else None
+    commits_before = common.pg_commits()
+    profiler = None
+    if not args.no_profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001)
     started, cpu, main_cpu = time.monotonic(), time.process_time(), time.thread_time()
     if profiler:
         profiler.start()
@@ -56,11 +70,63 @@ def main() -> None:
           f"in one process; CPU per run: {cpu / args.runs * 1000:.2f} ms in all (incl. "
           f"the HTTP receiver and step threads), {main_cpu / args.runs * 1000:.2f} ms in the "
           f"worker's main thread (HTTP calls: {receiver.count})")
+    commits_after = common.pg_commits()
+    if commits_before is not None and commits_after is not None:
+        print(f"PostgreSQL commits per run: {(commits_after - commits_before) / args.runs:.3f}")
+    if counter:
+        counter.report(args.runs)
     if profiler:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
         if args.html:
             Path(args.html).write_text(profiler.output_html())
     receiver.close()
+
+
+class QueryCounter:
+    """Counts the SQL statements run on every database connection of this process
+    (by thread and kind) and the commits made by the app's code (by call site)."""
+
+    def __init__(self) -> None:
+        from django.db import connections
+        from django.db.backends.base.base import BaseDatabaseWrapper
+        from django.db.backends.signals import connection_created
+
+        self.statements: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.commits: collections.Counter[str] = collections.Counter()
+        self.lock = threading.Lock()
+        connection_created.connect(self._install, weak=False)
+        for connection in connections.all():
+            connection.close()  # reopened, with the wrapper
+        original = BaseDatabaseWrapper.commit
+        counter = self
+
+        def commit(wrapper: BaseDatabaseWrapper) -> None:
+            frames = traceback.extract_stack(limit=14)[:-1]
+            where = " < ".join(frame.name for frame in reversed(frames)
+                               if "workflows_app" in frame.filename)[:120]
+            with counter.lock:
+                counter.commits[where or "(elsewhere)"] += 1
+            original(wrapper)
+
+        BaseDatabaseWrapper.commit = commit  # type: ignore[method-assign]
+
+    def _install(self, sender: object, connection: object, **kwargs: object) -> None:
+        connection.execute_wrappers.append(self._count)  # type: ignore[attr-defined]
+
+    def _count(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        thread = threading.current_thread().name.split("_")[0]
+        kind = sql.split(None, 1)[0].upper() + (" (executemany)" if many else "")
+        with self.lock:
+            self.statements[(thread, kind)] += 1
+        return execute(sql, params, many, context)
+
+    def report(self, runs: int) -> None:
+        print("SQL statements per run (executemany counts once), by thread:")
+        for (thread, kind), count in self.statements.most_common():
+            print(f"  {count / runs:7.3f}  {thread:22} {kind}")
+        print("commits per run, by where the app's code made them:")
+        for where, count in self.commits.most_common(8):
+            print(f"  {count / runs:7.3f}  {where}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """End-to-end throughput of a 3-step workflow, beside raw django-q2 no-op tasks,
 measured the same way in the same run.
 
-    python bench/throughput.py [--runs 3000] [--tasks N] [--workers 2] [--backlog]
+    python bench/throughput.py [--runs 3000] [--tasks N] [--workers 2] [--backlog] [--repeat N]
 
 PostgreSQL + Redis by default (BENCH_DATABASE_URL / BENCH_REDIS_URL override);
 the workers are real `qcluster` processes.
@@ -14,12 +14,15 @@ the workers are real `qcluster` processes.
   process saves the orders (or enqueues the tasks) while the workers run.
 
 Prints runs/s, raw django-q2 no-op tasks/s, their ratio, PostgreSQL commits per
-run, and checks: runs not succeeded, HTTP calls, duplicate HTTP calls.
+run, and checks: runs not succeeded, HTTP calls, duplicate HTTP calls; and the
+load average before and after each round (on a shared machine the absolute
+figures follow the load; the ratio, measured in the same round, much less).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from decimal import Decimal
@@ -125,6 +128,8 @@ def main() -> None:
     parser.add_argument("--backlog", action="store_true",
                         help="the work exists before the workers start; time from the "
                              "qcluster launch (start-up included) until all is done")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measure both this many times, one after the other")
     args = parser.parse_args()
     tasks = args.tasks or args.runs
     env = common.configure()
@@ -135,19 +140,33 @@ def main() -> None:
     mode = ("backlog, worker start-up included" if args.backlog
             else "work submitted while the workers run")
     print(f"mode: {mode}")
-    noop = raw_django_q(env, tasks, args.workers, backlog=args.backlog)
-    print(f"raw django-q2 no-op tasks: {noop:8.1f} tasks/s ({tasks} tasks)")
-    result = workflow_throughput(env, args.runs, args.workers, backlog=args.backlog)
-    print(f"3-step workflow runs:      {result['runs_per_second']:8.1f} runs/s "
-          f"({args.runs} runs in {result['seconds']:.2f} s; orders saved at "
-          f"{result['orders_created_per_second']:.0f}/s)")
-    print(f"ratio runs/s : no-op tasks/s = {result['runs_per_second'] / noop:.2f}")
-    if "pg_commits_per_run" in result:
-        print(f"PostgreSQL commits per run (workers only in backlog mode): "
-              f"{result['pg_commits_per_run']:.2f}")
-    print(f"runs not succeeded: {result['not_succeeded']}, HTTP calls: {result['http_calls']}, "
-          f"duplicate HTTP calls: {result['duplicate_http_calls']}, "
-          f"steps with more than one attempt: {result['steps_retried']}")
+    for round_number in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"-- round {round_number} of {args.repeat}")
+        print(f"load average before: {load_average()}")
+        noop = raw_django_q(env, tasks, args.workers, backlog=args.backlog)
+        print(f"raw django-q2 no-op tasks: {noop:8.1f} tasks/s ({tasks} tasks)")
+        result = workflow_throughput(env, args.runs, args.workers, backlog=args.backlog)
+        print(f"3-step workflow runs:      {result['runs_per_second']:8.1f} runs/s "
+              f"({args.runs} runs in {result['seconds']:.2f} s; orders saved at "
+              f"{result['orders_created_per_second']:.0f}/s)")
+        print(f"ratio runs/s : no-op tasks/s = {result['runs_per_second'] / noop:.2f}")
+        if "pg_commits_per_run" in result:
+            print(f"PostgreSQL commits per run (workers only in backlog mode): "
+                  f"{result['pg_commits_per_run']:.2f}")
+        print(f"runs not succeeded: {result['not_succeeded']}, "
+              f"HTTP calls: {result['http_calls']}, "
+              f"duplicate HTTP calls: {result['duplicate_http_calls']}, "
+              f"steps with more than one attempt: {result['steps_retried']}")
+        print(f"load average after: {load_average()}")
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes): the figures depend on it."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:  # pragma: no cover - not on this platform
+        return "unknown"
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ class _Batch:
     same transaction) the `UPDATE` with each field's `pre_save` value
     (`auto_now`), then `post_save` with `update_fields`, sent in the causal
     context of the run that made the change (loop prevention). Models that
-    override `save()` / `save_base()` or inherit from a concrete model are saved
-    one by one with their own `save()`.
+    override `save()` / `save_base()`, proxies and models that inherit from a
+    concrete model are saved one by one with their own `save()`.
     """
 
     def __init__(self, records: dict[tuple[str, str], Any]) -> None:
@@ -49,10 +49,10 @@ class _Batch:
         """Save `instance` with the batch; False when it must be saved at once."""
         model = type(instance)
         if (model.save is not Model.save or model.save_base is not Model.save_base
-                or model._meta.parents):
+                or model._meta.parents or model._meta.proxy):
             return False
         using = router.db_for_write(model, instance=instance)
-        signals.pre_save.send(sender=model._meta.concrete_model, instance=instance, raw=False,
+        signals.pre_save.send(sender=model, instance=instance, raw=False,
                               using=using, update_fields=frozenset(update_fields))
         self.saves.append((instance, tuple(update_fields), current_cause()))
         return True
@@ -69,7 +69,7 @@ class _Batch:
             instance._state.adding = False
             instance._state.db = using
             with caused_by(cause):
-                signals.post_save.send(sender=model._meta.concrete_model, instance=instance,
+                signals.post_save.send(sender=model, instance=instance,
                                        created=False, update_fields=frozenset(fields),
                                        raw=False, using=using)
         self.saves = []
