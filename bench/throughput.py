@@ -13,10 +13,13 @@ the workers are real `qcluster` processes.
 - without it: the clusters are started (and given 3 s to start), then this
   process saves the orders (or enqueues the tasks) while the workers run.
 
-Prints runs/s, raw django-q2 no-op tasks/s, their ratio, PostgreSQL commits per
-run, and checks: runs not succeeded, HTTP calls, duplicate HTTP calls; and the
-load average before and after each round (on a shared machine the absolute
-figures follow the load; the ratio, measured in the same round, much less).
+Prints runs/s, raw django-q2 no-op tasks/s, their ratio, the CPU time the
+clusters used per run and per task (user + system of the qcluster processes,
+start-up included: unlike rates, it hardly depends on what else runs on the
+machine), PostgreSQL commits per run, and checks: runs not succeeded, HTTP
+calls, duplicate HTTP calls; and the load average before and after each round
+(on a shared machine the absolute figures follow the load; the ratio, measured
+in the same round, much less).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:  # typ
     return predicate()
 
 
-def raw_django_q(env: dict[str, str], tasks: int, workers: int, *, backlog: bool) -> float:
+def raw_django_q(env: dict[str, str], tasks: int, workers: int, *,
+                 backlog: bool) -> dict[str, float]:
     """No-op tasks (`math.floor`) through a qcluster, timed like the workflow runs."""
     from django_q.brokers import get_broker
     from django_q.models import Success
@@ -58,13 +62,39 @@ def raw_django_q(env: dict[str, str], tasks: int, workers: int, *, backlog: bool
     if backlog:
         enqueue()
     started = time.monotonic()
-    with common.workers(env, per_cluster=workers, settle=0 if backlog else 3.0):
+    with common.workers(env, per_cluster=workers, settle=0 if backlog else 3.0) as processes:
         if not backlog:
             started = time.monotonic()
             enqueue()
         wait_until(lambda: Success.objects.count() >= tasks, timeout=600, interval=0.05)
         elapsed = time.monotonic() - started
-    return tasks / elapsed
+        cpu = cluster_cpu(processes)
+    return {"per_second": tasks / elapsed, "cpu_ms": cpu / tasks * 1000}
+
+
+def cluster_cpu(processes: list) -> float:
+    """CPU seconds (user + system) used so far by the clusters started as
+    `processes` (every process of their sessions, and the children those
+    waited for): the clusters' own cost, whatever else runs on the machine.
+    Linux only (reads /proc); NaN elsewhere."""
+    sessions = {process.pid for process in processes}
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return float("nan")
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        # after the name: state(0) ppid(1) pgrp(2) session(3) ... utime(11)
+        # stime(12) cutime(13) cstime(14)
+        if int(fields[3]) in sessions:
+            total += sum(int(value) for value in fields[11:15])
+    return total / ticks
 
 
 def workflow_throughput(env: dict[str, str], runs: int, workers: int, *,
@@ -89,7 +119,11 @@ def workflow_throughput(env: dict[str, str], runs: int, workers: int, *,
                                      total_amount=Decimal("100.00") + index)
         return time.monotonic() - started
 
+    polls = 0
+
     def finished() -> bool:
+        nonlocal polls
+        polls += 1  # each poll is a transaction of its own, not the workers'
         return Run.objects.filter(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED]
                                   ).count() >= runs
 
@@ -97,13 +131,16 @@ def workflow_throughput(env: dict[str, str], runs: int, workers: int, *,
         created_in = create_orders()
     commits_before = common.pg_commits()
     started = time.monotonic()
-    with common.workers(env, per_cluster=workers, settle=0 if backlog else 3.0):
+    with common.workers(env, per_cluster=workers, settle=0 if backlog else 3.0) as processes:
         if not backlog:
             started = time.monotonic()
             created_in = create_orders()
         done = wait_until(finished, timeout=900, interval=0.05)
         elapsed = time.monotonic() - started
+        cpu_ms = cluster_cpu(processes) / runs * 1000
         commits_after = common.pg_commits()
+        if commits_after is not None:
+            commits_after -= polls + 2  # this process's polls and commit counts
     failed = Run.objects.exclude(status=RunStatus.SUCCEEDED).count()
     steps_repeated = StepRun.objects.filter(attempt__gt=1).count()
     receiver.close()
@@ -111,7 +148,7 @@ def workflow_throughput(env: dict[str, str], runs: int, workers: int, *,
         "runs": runs, "done": float(done), "seconds": elapsed, "runs_per_second": runs / elapsed,
         "orders_created_per_second": runs / created_in, "not_succeeded": failed,
         "http_calls": receiver.count, "duplicate_http_calls": receiver.duplicates,
-        "steps_retried": steps_repeated,
+        "steps_retried": steps_repeated, "cpu_ms": cpu_ms,
     }
     if commits_before is not None and commits_after is not None:
         result["pg_commits_per_run"] = (commits_after - commits_before) / runs
@@ -144,13 +181,18 @@ def main() -> None:
         if args.repeat > 1:
             print(f"-- round {round_number} of {args.repeat}")
         print(f"load average before: {load_average()}")
-        noop = raw_django_q(env, tasks, args.workers, backlog=args.backlog)
-        print(f"raw django-q2 no-op tasks: {noop:8.1f} tasks/s ({tasks} tasks)")
+        raw = raw_django_q(env, tasks, args.workers, backlog=args.backlog)
+        noop = raw["per_second"]
+        print(f"raw django-q2 no-op tasks: {noop:8.1f} tasks/s ({tasks} tasks); "
+              f"cluster CPU {raw['cpu_ms']:.2f} ms per task")
         result = workflow_throughput(env, args.runs, args.workers, backlog=args.backlog)
         print(f"3-step workflow runs:      {result['runs_per_second']:8.1f} runs/s "
               f"({args.runs} runs in {result['seconds']:.2f} s; orders saved at "
               f"{result['orders_created_per_second']:.0f}/s)")
         print(f"ratio runs/s : no-op tasks/s = {result['runs_per_second'] / noop:.2f}")
+        print(f"cluster CPU (user + system of the qcluster processes, start-up included): "
+              f"{result['cpu_ms']:.2f} ms per run, {raw['cpu_ms']:.2f} ms per no-op task "
+              f"(ratio no-op task : run = {raw['cpu_ms'] / result['cpu_ms']:.2f})")
         if "pg_commits_per_run" in result:
             print(f"PostgreSQL commits per run (workers only in backlog mode): "
                   f"{result['pg_commits_per_run']:.2f}")
