@@ -80,8 +80,7 @@ def test_build_change_and_break_a_workflow(page: Page, live_server: Any,
         "name": NAME,
         "description": "",
         "trigger": {"type": "model.created", "model": "demo.order"},
-        "conditions": {"any": [{"all": [
-            {"ref": "record.total_amount", "op": "gte", "value": 10000}]}]},
+        "conditions": {"ref": "record.total_amount", "op": "gte", "value": 10000},
         "steps": [{"key": "email_send", "type": "email.send", "params": {
             "to": ["ops@example.com"],
             "subject": "New order {{ record.number }}",
@@ -99,7 +98,7 @@ def test_build_change_and_break_a_workflow(page: Page, live_server: Any,
 
     page.locator('#wb-versions tr[data-version="2"]').get_by_role("link", name="Changes").click()
     expect(page.locator("#wb-changes")).to_contain_text(
-        "conditions.any[0].all[0].value: changed from 10000 to 20000")
+        "conditions.value: changed from 10000 to 20000")
 
     page.get_by_role("link", name=NAME).click()
     page.get_by_role("link", name="History").click()

@@ -228,13 +228,30 @@
       if (!this.form) return;
       this.form.addEventListener("submit", (event) => {
         this.changed();
+        // A box whose text could not be read blocks Save: saving would drop the text.
         const invalid = this.root.querySelector("[data-invalid]");
-        if (invalid) {
+        if (invalid || WB.drafts.all(this).size) {
           event.preventDefault();
-          invalid.scrollIntoView({block: "center"});
-          invalid.focus();
+          this.showBlocked(invalid);
         }
       });
+    }
+
+    /** Say, above the form and at the box, why Save did nothing. */
+    showBlocked(invalid) {
+      let note = document.getElementById("wb-blocked");
+      if (!note) {
+        note = h("p", {id: "wb-blocked", class: "errornote", role: "alert"});
+        this.form.prepend(note);
+      }
+      note.textContent = "Nothing was saved: a box below holds text that could not be " +
+        "read. Fix it (or clear it) and save again.";
+      if (invalid) {
+        const details = invalid.closest("details");
+        if (details) details.open = true;
+        invalid.scrollIntoView({block: "center"});
+        invalid.focus();
+      }
     }
 
     start() {

@@ -2,8 +2,10 @@
  * Workflow builder: the condition editor.
  *
  * Renders any condition tree faithfully ({"all": [...]}, {"any": [...]}, {"not": {...}}
- * and comparisons, nested to any depth) and edits it in place. New conditions start
- * as OR-of-AND groups: {"any": [{"all": [comparison, ...]}, ...]}.
+ * and comparisons, nested to any depth) and edits it in place. A new condition is
+ * one comparison, shown as one row; groups appear only when a second condition is
+ * added ("+ Condition (AND)" / "(OR)"). A group holding a single item at the top
+ * ({"any": [{"all": [comparison]}]}) means that item, and is shown as it.
  */
 (function (window) {
   "use strict";
@@ -48,8 +50,22 @@
     const changed = () => app.changed();
     const draw = () => WB.redraw(app, container, () => container.replaceChildren(renderRoot()));
 
+    /** The tree without groups of one item around it (the same condition). */
+    function unwrapped(node) {
+      let current = node;
+      let path = opts.path;
+      for (;;) {
+        const kind = WB.conditionKind(current);
+        if ((kind !== "all" && kind !== "any") || current[kind].length !== 1) {
+          return {node: current, path};
+        }
+        current = current[kind][0];
+        path = WB.join(WB.join(path, kind), 0);
+      }
+    }
+
     function renderRoot() {
-      const node = opts.get();
+      const {node, path: rootPath} = unwrapped(opts.get());
       if (WB.conditionKind(node) === "empty") {
         return h("div", {class: "wb-empty", dataset: {path: opts.path}}, [
           h("p", {class: "wb-empty-text", text: opts.emptyText || "No conditions."}),
@@ -57,7 +73,7 @@
             type: "button", class: "button wb-edit-only wb-add-first-condition",
             text: "+ Add a condition",
             onclick: () => {
-              opts.set({any: [{all: [WB.newLeaf()]}]});
+              opts.set(WB.newLeaf());
               changed();
               draw();
               const select = container.querySelector(".wb-ref-select");
@@ -68,11 +84,11 @@
       }
       const kind = WB.conditionKind(node);
       if (kind === "all" || kind === "any") {
-        return renderNode(node, opts.path, (next) => opts.set(next), null, 0);
+        return renderNode(node, rootPath, (next) => opts.set(next), null, 0);
       }
       // A single comparison (or "not") at the top: offer to combine it with more.
       return h("div", {class: "wb-root-single"}, [
-        renderNode(node, opts.path, (next) => opts.set(next), () => {
+        renderNode(node, rootPath, (next) => opts.set(next), () => {
           opts.set(undefined);
           changed();
           draw();

@@ -101,6 +101,31 @@
     }
   };
 
+  /**
+   * Text typed into a box that could not be read (invalid JSON...), by the path of
+   * the box: kept across redraws and blocking Save until fixed or cleared.
+   */
+  WB.drafts = {
+    all: (app) => (app.drafts = app.drafts || new Map()),
+    get: (app, path) => WB.drafts.all(app).get(path),
+    set: (app, path, text) => WB.drafts.all(app).set(path, text),
+    clear: (app, path) => WB.drafts.all(app).delete(path),
+    /** Steps moved or were removed: `newIndex(old)` is a step's new index (null: gone). */
+    renumberSteps(app, newIndex) {
+      const moved = new Map();
+      WB.drafts.all(app).forEach((text, path) => {
+        const match = /^steps\[(\d+)\](.*)$/.exec(path);
+        if (!match) {
+          moved.set(path, text);
+          return;
+        }
+        const index = newIndex(Number(match[1]));
+        if (index !== null) moved.set(`steps[${index}]${match[2]}`, text);
+      });
+      app.drafts = moved;
+    },
+  };
+
   /** A small icon-like button (move, remove) with an accessible name. */
   WB.iconButton = function (text, label, onclick, extraClass) {
     return WB.h("button", {

@@ -67,6 +67,7 @@
     const target = index + offset;
     if (target < 0 || target >= steps.length) return;
     [steps[index], steps[target]] = [steps[target], steps[index]];
+    WB.drafts.renumberSteps(app, (old) => (old === index ? target : (old === target ? index : old)));
     app.structureChanged({immediate: true});
     app.render();
     const buttons = document.querySelectorAll(`.wb-step:nth-child(${target + 1}) .wb-move-${offset < 0 ? "up" : "down"}`);
@@ -86,6 +87,7 @@
         WB.iconButton("↓", `Move step ${index + 1} down`, () => move(app, steps, index, 1), "wb-move-down"),
         WB.iconButton("✕", `Remove step ${index + 1}`, () => {
           steps.splice(index, 1);
+          WB.drafts.renumberSteps(app, (old) => (old === index ? null : (old > index ? old - 1 : old)));
           app.structureChanged({immediate: true});
           app.render();
         }, "wb-remove-step"),
@@ -216,7 +218,7 @@
       type: "checkbox", checked: step.when !== undefined, "aria-label": "Only run this step if",
       dataset: {focus: `${whenPath}|toggle`},
       onchange: (event) => {
-        if (event.target.checked) step.when = {any: [{all: [WB.newLeaf()]}]};
+        if (event.target.checked) step.when = WB.newLeaf();
         else delete step.when;
         app.changed();
         WB.redraw(app, whenBox, drawWhen);

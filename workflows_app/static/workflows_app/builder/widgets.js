@@ -131,13 +131,15 @@
     let mode = WB.isRef(opts.value) ? "ref" : "list";
     let items = Array.isArray(opts.value) ? opts.value.slice() : [];
     const wrap = h("div", {class: "wb-array"});
+    const blank = (value) => value === "" || value === undefined;
     const emit = () => {
       if (opts.keepEmpty) {
         opts.onChange(items.slice());
         return;
       }
-      const meaningful = items.some((value) => value !== "" && value !== undefined);
-      opts.onChange(meaningful ? items.slice() : undefined);
+      // A row left blank is not a value: it is shown, never saved (nor an error).
+      const filled = items.filter((value) => !blank(value));
+      opts.onChange(filled.length ? filled : undefined);
     };
 
     function drawMultiSelect(options) {
@@ -202,11 +204,12 @@
         type: "button", class: "button wb-add-item wb-edit-only",
         text: `+ Add ${item.label ? item.label.toLowerCase() : "item"}`,
         onclick: () => {
+          // The blank row shown for a required list is the first item: keep it.
           if (!items.length && shown.length) items.push("");
           items.push("");
           emit();
           draw();
-          const inputs = list.parentNode.querySelectorAll(".wb-list-row input, .wb-list-row select");
+          const inputs = wrap.querySelectorAll(".wb-list-row input, .wb-list-row select");
           if (inputs.length) inputs[inputs.length - 1].focus();
         },
       });
@@ -312,12 +315,15 @@
   /** One of a closed set of options. */
   WB.widgets.register("select", (app, opts) => {
     const options = opts.spec.input.options || [];
-    const index = options.findIndex((option) => sameValue(option.value, opts.value));
+    const fallback = opts.param ? opts.param.default : undefined;
     const unset = opts.value === undefined || opts.value === "";
+    // An unset param with a default shows its default (what the step will use).
+    const shownValue = unset && fallback !== undefined && fallback !== null ? fallback : opts.value;
+    const index = options.findIndex((option) => sameValue(option.value, shownValue));
     const select = h("select", {
       class: "wb-input wb-select", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
     });
-    if (index < 0 || !opts.required) {
+    if (index < 0 || (!opts.required && shownValue === opts.value)) {
       select.appendChild(h("option", {value: "", text: unset ? "Choose…" : "—"}));
     }
     if (index < 0 && !unset) {
@@ -341,31 +347,66 @@
     onchange: (event) => opts.onChange(event.target.checked),
   }));
 
-  /** JSON data: a text area, kept as the last valid JSON while being typed. */
+  /**
+   * Text typed into a JSON box: JSON when it parses; plain words (`critical`,
+   * `Hello there`) are text; what starts like JSON but does not parse is an error.
+   * Returns {value} or {error}.
+   */
+  WB.readJsonText = function (raw) {
+    const text = raw.trim();
+    if (!text) return {value: undefined};
+    try {
+      return {value: JSON.parse(text)};
+    } catch (error) {
+      if (/^[[{"]/.test(text)) {
+        return {error: `This is not valid JSON (${error.message}). Fix it, or clear the box.`};
+      }
+      return {value: raw};
+    }
+  };
+
+  /** How a JSON value shows in its box: text as typed, anything else as JSON. */
+  function jsonText(value) {
+    if (value === undefined) return "";
+    if (typeof value === "string" && !/^\s*[[{"]/.test(value) &&
+        WB.readJsonText(value).value === value) {
+      return value;
+    }
+    return JSON.stringify(value, null, 2);
+  }
+
+  /**
+   * JSON data or plain text. What cannot be read stays in the box (and in
+   * app.drafts, so redrawing keeps it) and blocks Save with the error at the box.
+   */
   WB.widgets.register("json", (app, opts) => {
+    const draft = WB.drafts.get(app, opts.path);
     const area = h("textarea", {
       class: "vLargeTextField wb-json", rows: 4,
-      value: opts.value === undefined ? "" : JSON.stringify(opts.value, null, 2),
+      value: draft !== undefined ? draft : jsonText(opts.value),
       placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
       dataset: {focus: focusKey(opts)},
     });
-    const note = h("div", {class: "wb-local-error", hidden: true, role: "status"});
-    area.addEventListener("input", () => {
-      const text = area.value.trim();
+    const note = h("div", {class: "wb-local-error", hidden: true, role: "alert"});
+    const check = () => {
+      const read = WB.readJsonText(area.value);
       delete area.dataset.invalid;
       note.hidden = true;
-      if (!text) {
-        opts.onChange(WB.emptyValue(opts));
-        return;
-      }
-      try {
-        opts.onChange(JSON.parse(text));
-      } catch (error) {
+      if (read.error) {
+        WB.drafts.set(app, opts.path, area.value);
         area.dataset.invalid = "true";
         note.hidden = false;
-        note.textContent = `Not valid JSON yet: ${error.message}`;
+        note.textContent = read.error;
+        return undefined;
       }
+      WB.drafts.clear(app, opts.path);
+      return read;
+    };
+    area.addEventListener("input", () => {
+      const read = check();
+      if (read) opts.onChange(read.value === undefined ? WB.emptyValue(opts) : read.value);
     });
+    if (draft !== undefined) check();
     return h("span", {class: "wb-json-wrap"}, [area, note]);
   });
 
