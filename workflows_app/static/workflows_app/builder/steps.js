@@ -34,7 +34,7 @@
   /** Add a step of `type` at the end; called by the catalogue's buttons. */
   WB.steps.add = function (app, type) {
     const steps = stepsList(app);
-    steps.push({key: WB.steps.newKey(type, steps), type, params: {}});
+    steps.push({key: WB.steps.newKey(type, allSteps(app.definition, [])), type, params: {}});
     app.structureChanged({immediate: true});
     app.render();
     const cards = document.querySelectorAll(".wb-step");
@@ -44,6 +44,14 @@
       const first = card.querySelector(".wb-step-body input, .wb-step-body select, .wb-step-body textarea");
       if (first) first.focus();
     }
+  };
+
+  /** The workflow's own steps: the top-level list. */
+  const TOP = {
+    path: "steps",
+    top: true,
+    scopeIndex: (index) => index,
+    changed: () => {},
   };
 
   /** Render every step into `container`. */
@@ -59,23 +67,40 @@
       container.appendChild(h("p", {class: "wb-empty-text", text: "No steps yet: add what the workflow should do."}));
       return;
     }
-    container.appendChild(h("ol", {class: "wb-step-list"},
-      steps.map((step, index) => stepCard(app, steps, step, index))));
+    container.appendChild(WB.steps.list(app, steps, TOP));
   };
 
-  function move(app, steps, index, offset) {
+  /**
+   * The cards of `steps` (an array inside the definition, edited in place). `where`:
+   * path (of the list, for errors), top (the workflow's own list), scopeIndex(index)
+   * (which top-level step's scope a card sees) and changed() (the list was edited).
+   */
+  WB.steps.list = function (app, steps, where) {
+    return h("ol", {class: `wb-step-list${where.top ? "" : " wb-nested-step-list"}`,
+      dataset: {path: where.path}},
+    steps.map((step, index) => stepCard(app, steps, step, index, where)));
+  };
+
+  function move(app, steps, index, offset, where, card) {
     const target = index + offset;
     if (target < 0 || target >= steps.length) return;
     [steps[index], steps[target]] = [steps[target], steps[index]];
-    WB.drafts.renumberSteps(app, (old) => (old === index ? target : (old === target ? index : old)));
+    if (where.top) {
+      WB.drafts.renumberSteps(app, (old) => (old === index ? target : (old === target ? index : old)));
+    }
+    where.changed();
     app.structureChanged({immediate: true});
+    const list = card.parentNode;
+    const listPath = list ? list.dataset.path : null;
     app.render();
-    const buttons = document.querySelectorAll(`.wb-step:nth-child(${target + 1}) .wb-move-${offset < 0 ? "up" : "down"}`);
-    if (buttons.length && !buttons[0].disabled) buttons[0].focus();
+    const selector = `[data-path="${CSS.escape(WB.join(listPath || where.path, target))}"] .wb-move-${offset < 0 ? "up" : "down"}`;
+    const button = document.querySelector(selector);
+    if (button && !button.disabled) button.focus();
   }
 
-  function stepCard(app, steps, step, index) {
-    const path = WB.join("steps", index);
+  function stepCard(app, steps, step, index, where) {
+    const path = WB.join(where.path, index);
+    let card = null;
     const meta = WB.isObject(step) ? app.stepMeta(step.type) : null;
     const title = meta ? meta.label : (WB.isObject(step) ? `Unknown step “${step.type}”` : "Not a step");
     const header = h("div", {class: "wb-step-header"}, [
@@ -83,11 +108,14 @@
       h("span", {class: "wb-step-title"}, [h("strong", {text: title}),
         WB.isObject(step) ? h("code", {class: "wb-step-type", text: String(step.type)}) : null]),
       h("span", {class: "wb-step-tools"}, [
-        WB.iconButton("↑", `Move step ${index + 1} up`, () => move(app, steps, index, -1), "wb-move-up"),
-        WB.iconButton("↓", `Move step ${index + 1} down`, () => move(app, steps, index, 1), "wb-move-down"),
+        WB.iconButton("↑", `Move step ${index + 1} up`, () => move(app, steps, index, -1, where, card), "wb-move-up"),
+        WB.iconButton("↓", `Move step ${index + 1} down`, () => move(app, steps, index, 1, where, card), "wb-move-down"),
         WB.iconButton("✕", `Remove step ${index + 1}`, () => {
           steps.splice(index, 1);
-          WB.drafts.renumberSteps(app, (old) => (old === index ? null : (old > index ? old - 1 : old)));
+          if (where.top) {
+            WB.drafts.renumberSteps(app, (old) => (old === index ? null : (old > index ? old - 1 : old)));
+          }
+          where.changed();
           app.structureChanged({immediate: true});
           app.render();
         }, "wb-remove-step"),
@@ -100,10 +128,11 @@
     if (!WB.isObject(step)) {
       body.appendChild(h("code", {text: JSON.stringify(step)}));
     } else {
-      fillBody(app, body, step, index, path, meta);
+      fillBody(app, body, step, where.scopeIndex(index), path, meta);
     }
-    return h("li", {class: "wb-step", dataset: {path, stepType: WB.isObject(step) ? String(step.type) : ""}},
+    card = h("li", {class: "wb-step", dataset: {path, stepType: WB.isObject(step) ? String(step.type) : ""}},
       [header, body]);
+    return card;
   }
 
   function fillBody(app, body, step, index, path, meta) {
@@ -280,6 +309,57 @@
     ]));
     return details;
   }
+
+  /** "+ Add a step…": a select of every step type, grouped as in the catalogue. */
+  WB.steps.adder = function (app, label, onAdd) {
+    const select = h("select", {class: "wb-add-nested-step wb-edit-only", "aria-label": label},
+      [h("option", {value: "", text: `+ ${label}…`}),
+        ...(app.meta.steps || []).map((group) => h("optgroup", {label: group.group},
+          group.items.map((item) => h("option", {value: item.key, text: item.label}))))]);
+    select.addEventListener("change", () => {
+      if (select.value) onAdd(select.value);
+    });
+    return select;
+  };
+
+  /** Every step key in the definition, nested ones too (keys are unique in the tree). */
+  function allSteps(node, found) {
+    if (Array.isArray(node)) node.forEach((item) => allSteps(item, found));
+    else if (WB.isObject(node)) {
+      if (typeof node.key === "string" && typeof node.type === "string") found.push(node);
+      Object.values(node).forEach((value) => allSteps(value, found));
+    }
+    return found;
+  }
+
+  /**
+   * A param of a step-list type (input widget "steps": the steps of a branch path, of
+   * a for-each, of a parallel branch): the same step cards, nested in place, with
+   * their own "+ Add a step". Nested steps see the scope of the step holding them.
+   */
+  WB.wholeWidgets.register("steps", (app, opts) => {
+    const wrap = h("div", {class: "wb-nested-steps", dataset: {path: opts.path}});
+    const steps = Array.isArray(opts.value) ? opts.value : [];
+    const scopeIndex = typeof opts.stepIndex === "number" ? opts.stepIndex : 0;
+    const where = {
+      path: opts.path, top: false, scopeIndex: () => scopeIndex,
+      changed: () => opts.onChange(steps.length ? steps : undefined),
+    };
+    if (opts.value !== undefined && !Array.isArray(opts.value)) {
+      wrap.appendChild(h("p", {class: "wb-invalid-condition"},
+        ["Not a list of steps: ", h("code", {text: JSON.stringify(opts.value)})]));
+      return wrap;
+    }
+    if (steps.length) wrap.appendChild(WB.steps.list(app, steps, where));
+    else wrap.appendChild(h("p", {class: "wb-empty-text", text: "No steps here yet."}));
+    wrap.appendChild(WB.steps.adder(app, "Add a step here", (type) => {
+      steps.push({key: WB.steps.newKey(type, allSteps(app.definition, [])), type, params: {}});
+      where.changed();
+      app.structureChanged({immediate: true});
+      app.render();
+    }));
+    return wrap;
+  });
 
   /** Wire the server-rendered catalogue ("Add a step" and its entries). */
   WB.steps.bindCatalogue = function (app, root) {

@@ -45,7 +45,9 @@
   WB.valueEditor = function (app, opts) {
     const widget = opts.spec.input && opts.spec.input.widget;
     const whole = WB.wholeWidgets.get(widget);
-    if (whole) return whole(app, opts);
+    // A list of structures shares its items' widget: it is rows of them, not one.
+    const itemsWidget = opts.spec.item && opts.spec.item.input && opts.spec.item.input.widget;
+    if (whole && itemsWidget !== widget) return whole(app, opts);
     if (opts.spec.item) return arrayEditor(app, opts);
     return scalarEditor(app, opts, []);
   };
@@ -184,15 +186,20 @@
     function drawRows() {
       const shown = items.length ? items : (opts.required ? [undefined] : []);
       const list = h("div", {class: "wb-rows"});
+      // Items that are structures (a branch's paths...) are row groups: the item's
+      // own editor, repeated.
+      const group = WB.wholeWidgets.has(item.input && item.input.widget);
       shown.forEach((value, index) => {
         const itemPath = WB.join(opts.path, index);
-        list.appendChild(h("div", {class: "wb-list-row", dataset: {path: itemPath}}, [
-          scalarEditor(app, {...opts, spec: item, value, path: itemPath, required: false,
-            label: `${opts.label || "Item"} ${index + 1}`,
-            onChange: (next) => {
-              items[index] = next === undefined ? "" : next;
-              emit();
-            }}, [spec.type]),
+        const itemOpts = {...opts, spec: item, value, path: itemPath, required: false,
+          label: `${item.label || opts.label || "Item"} ${index + 1}`,
+          onChange: (next) => {
+            items[index] = next === undefined ? "" : next;
+            emit();
+          }};
+        list.appendChild(h("div", {class: `wb-list-row${group ? " wb-row-group" : ""}`,
+          dataset: {path: itemPath}}, [
+          group ? WB.valueEditor(app, itemOpts) : scalarEditor(app, itemOpts, [spec.type]),
           items.length ? WB.iconButton("✕", `Remove ${opts.label || "item"} ${index + 1}`, () => {
             items.splice(index, 1);
             emit();
@@ -205,8 +212,8 @@
         text: `+ Add ${item.label ? item.label.toLowerCase() : "item"}`,
         onclick: () => {
           // The blank row shown for a required list is the first item: keep it.
-          if (!items.length && shown.length) items.push("");
-          items.push("");
+          if (!items.length && shown.length) items.push(group ? {} : "");
+          items.push(group ? {} : "");
           emit();
           draw();
           const inputs = wrap.querySelectorAll(".wb-list-row input, .wb-list-row select");

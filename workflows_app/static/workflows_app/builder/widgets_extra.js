@@ -6,6 +6,10 @@
  *   inputs        the inputs a manual trigger asks for (name, type, label, required);
  *   record_fields the fields of a chosen record and their new values (record.update);
  *   condition     a condition tree (the filter step).
+ *
+ * And by type, whatever the step: `struct` (an object of declared, typed fields,
+ * one input each; a list of them is a repeated row group) and `steps` (a nested
+ * step list, in steps.js).
  */
 (function (window) {
   "use strict";
@@ -274,5 +278,27 @@
       path: opts.path, stepIndex: opts.stepIndex,
       emptyText: "No condition yet: every run would continue.",
     });
+  });
+
+  /** An object with declared, typed fields (a branch's path: label, when, steps). */
+  WB.wholeWidgets.register("struct", (app, opts) => {
+    const value = WB.isObject(opts.value) ? opts.value : {};
+    const box = h("div", {class: "wb-struct", dataset: {path: opts.path}});
+    (opts.spec.fields || []).forEach((field) => {
+      const path = WB.join(opts.path, field.name);
+      const editor = WB.valueEditor(app, {
+        spec: field.value_type, value: value[field.name], path, stepIndex: opts.stepIndex,
+        refs: true, required: field.required, label: field.label, param: field,
+        siblings: value,
+        onChange: (next) => {
+          if (next === undefined) delete value[field.name];
+          else value[field.name] = next;
+          opts.onChange(value);
+        },
+      });
+      box.appendChild(WB.row({label: field.label, path, id: WB.uid("wb-field"),
+        help: field.help, control: editor, required: field.required}));
+    });
+    return box;
   });
 })(window);
