@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import DefinitionError, InvalidDefinition
+from workflows_app.admin.builder_panels import panels_for
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, scope_metadata
@@ -218,5 +219,6 @@ class BuilderPage:
             "trigger_label": admin.trigger_display(workflow) if workflow else "",
             "trigger_actions": trigger_actions,
             "trigger_details": trigger_details,
+            "builder_panels": panels_for(self),
         }
         return TemplateResponse(request, self.template_name, context)

@@ -1,1 +1,2 @@
-"""Django forms generated from the workflow language's types (the "Run now" form)."""
+"""Django forms generated from the workflow language's types: one value-type ->
+form-field mapping (`fields`), used by the "Run now" form (`manual`)."""
