@@ -98,7 +98,7 @@ def test_build_change_and_break_a_workflow(page: Page, live_server: Any,
 
     page.locator('#wb-versions tr[data-version="2"]').get_by_role("link", name="Changes").click()
     expect(page.locator("#wb-changes")).to_contain_text(
-        "conditions.value: changed from 10000 to 20000")
+        "Only if \u203a Compare with: changed from 10000 to 20000")
 
     page.get_by_role("link", name=NAME).click()
     page.get_by_role("link", name="History").click()
@@ -115,7 +115,9 @@ def test_build_change_and_break_a_workflow(page: Page, live_server: Any,
     expect(page.locator("#workflow-builder")).to_have_attribute("data-ready", "true")
     expect(page.locator(".errornote")).to_contain_text("Nothing was saved")
     inline = page.locator('[data-path="steps[0].params.subject"] > .wb-inline-errors')
-    expect(inline).to_have_text('missing required param "subject" (Text)')
+    expect(inline).to_have_text("This is required.")
+    expect(page.locator("#wb-error-summary")).to_contain_text(
+        "Step 1, Send an e-mail \u203a Subject: This is required.")
     expect(page.locator('[data-path="steps[0].params.subject"] textarea')).to_have_value("")
 
     workflow.refresh_from_db()

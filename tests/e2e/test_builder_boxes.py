@@ -163,3 +163,21 @@ def test_pages_have_a_favicon(page: Page, live_server: Any, ada: Any) -> None:
     assert page.request.get(f"{live_server.url}{href}").ok
     assert page.request.get(f"{live_server.url}/favicon.ico").ok
     assert failed == []
+
+
+def test_labels_name_steps_and_make_their_keys(page: Page, live_server: Any, ada: Any) -> None:
+    start_order_workflow(page, live_server.url, "Labels")
+    step = add_step(page, "Send an e-mail")
+    step.locator(".wb-step-label").fill("Mail the customer")
+    definition = page.locator("#id_definition").input_value()
+    assert '"key": "mail_the_customer"' in definition
+    step.locator(".wb-step-advanced > summary").click()
+    expect(step.locator(".wb-step-key")).to_have_value("mail_the_customer")
+    wait = add_step(page, "Wait")
+    wait.locator('[data-path="steps[1].params.duration"] input').fill("P2D")
+    page.click("#wb-save")  # the e-mail has no address, subject or body yet
+    summary = page.locator("#wb-error-summary")
+    expect(summary).to_contain_text("Mail the customer \u203a Subject: This is required.")
+    expect(summary).not_to_contain_text("(Text)")
+    expect(page.locator('[data-path="steps[1].params.duration"] input')).to_have_value(
+        "2 days")

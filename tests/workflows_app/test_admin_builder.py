@@ -432,9 +432,9 @@ def test_version_diff_lists_changed_paths(admin_client_: Client, workflow: Workf
     assert response.status_code == 200
     lines = [str(change) for change, _ in response.context["changes"]]
     assert [where for _, where in response.context["changes"]] == [
-        "Only if \u203a all of \u203a #1 \u203a compared with",
-        "Step 1 (Send an e-mail) \u203a Cc",
-        "Step 1 (Send an e-mail) \u203a Subject",
+        "Only if \u203a Compare with",
+        "Step 1, Send an e-mail \u203a Cc",
+        "Step 1, Send an e-mail \u203a Subject",
     ]
     assert lines == [
         "conditions.all[0].value: changed from 10000 to 20000",

@@ -5,8 +5,9 @@ field, `definition`; a small script renders the editor from it and from the
 engine metadata embedded in the page, and writes the field back on every
 change. On POST the whole definition goes through `services.save_definition`:
 either it is valid and becomes the next version, or nothing is stored and the
-page comes back with every error (`path` + `message`), which the script shows
-next to the input carrying the matching `data-path`.
+page comes back with every error (`path` + `message`, and `place` + `plain`: the
+same in words, `workflows_app.plain`), which the script shows next to the input
+carrying the matching `data-path`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, scope_metadata
 from workflows_app.models import Workflow
+from workflows_app.plain import for_people
 from workflows_app.services import save_definition
 from workflows_app.tenancy.scoping import creation_tenant, viewing_as
 from workflows_app.triggers.base import AdminAction, AdminDetail, trigger_admins
@@ -178,7 +180,7 @@ class BuilderPage:
         readonly = not self.can_edit()
         if readonly:  # values its steps declare secret are for those who may change it
             definition = redact_definition(definition)
-        error_dicts = [error.as_dict() for error in errors]
+        error_dicts = [for_people(definition, error) for error in errors]
         trigger_actions, trigger_details = self.trigger_extras(readonly)
         metadata = builder_metadata(urls=self.urls(), readonly=readonly,
                                     scope=scope_metadata(definition), errors=error_dicts)

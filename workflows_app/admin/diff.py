@@ -1,8 +1,9 @@
 """Readable differences between two definitions.
 
 `path_changes(old, new)` lists what changed, path by path, in the same path
-syntax validation errors use (`steps[0].params.subject`), which reads well for
-people who never see the JSON: `steps[0].params.subject: changed from "A" to "B"`.
+syntax validation errors use (`steps[0].params.subject`); the compare page shows
+each in words (`readable_path`): `Step 1, Send an e-mail > Subject: changed from
+"A" to "B"`.
 `unified_diff(old, new)` is the line diff of the pretty-printed JSON.
 """
 
@@ -10,13 +11,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine import step_registry, trigger_registry
 from engine.errors import join_path
+from workflows_app.plain import place
 
 MAX_SHOWN = 120
 
@@ -100,55 +99,10 @@ def _ordered_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted({*old, *new}, key=lambda key: (rank.get(key, len(rank)), key))
 
 
-_TOKEN = re.compile(r"[^.\[\]]+|\[\d+\]")
-_WORDS = {"all": "all of", "any": "any of", "not": "not", "ref": "value tested",
-          "op": "comparison", "value": "compared with", "when": "run only if",
-          "on_error": "if it fails", "retry": "retry", "key": "key", "label": "label",
-          "max_attempts": "attempts", "backoff_seconds": "seconds apart"}
-
-
 def readable_path(path: str, definition: Any) -> str:
-    """Where `path` is, in words.
-
-    `steps[0].params.subject` reads "Step 1 (Send an e-mail) > Subject" (with a
-    single angle quote as the separator, as the builder's pickers use).
-    """
-    tokens = _TOKEN.findall(path)
-    if not tokens:
-        return "The whole definition"
-    head, rest = tokens[0], tokens[1:]
-    parts: list[str] = []
-    if head == "steps" and rest and rest[0].startswith("["):
-        index = int(rest[0][1:-1])
-        steps = definition.get("steps") if isinstance(definition, Mapping) else None
-        step = steps[index] if isinstance(steps, list) and index < len(steps) else None
-        step_class = step_registry.find(step.get("type")) if isinstance(step, Mapping) else None
-        parts.append(f"Step {index + 1}" + (f" ({step_class.label})" if step_class else ""))
-        rest = rest[1:]
-        if len(rest) >= 2 and rest[0] == "params":
-            param = step_class.param(rest[1]) if step_class else None
-            parts.append(param.display_label if param else rest[1])
-            rest = rest[2:]
-    elif head == "trigger":
-        parts.append("Trigger")
-        trigger = definition.get("trigger") if isinstance(definition, Mapping) else None
-        trigger_class = (trigger_registry.find(trigger.get("type"))
-                         if isinstance(trigger, Mapping) else None)
-        if rest and trigger_class is not None:
-            config = {param.name: param for param in trigger_class.config_params}
-            if rest[0] in config:
-                parts.append(config[rest[0]].display_label)
-                rest = rest[1:]
-    elif head == "conditions":
-        parts.append("Only if")
-    else:
-        parts.append(head.replace("_", " ").capitalize())
-    for token in rest:
-        if token.startswith("["):
-            parts.append(f"#{int(token[1:-1]) + 1}")
-        else:
-            parts.append(_WORDS.get(token, token.replace("_", " ")))
-    return " \u203a ".join(parts)
+    """Where `path` is, in words ("Step 1, Send an e-mail > Subject"): see
+    `workflows_app.plain.place`."""
+    return place(definition, path)
 
 
 def pretty(definition: Any) -> str:

@@ -60,6 +60,7 @@ from workflows_app.models import (
     Workflow,
     WorkflowEvaluation,
 )
+from workflows_app.plain import step_title
 from workflows_app.run_actions import RunActionError, cancel_run, retry_run, run_again
 from workflows_app.search import search_trigger_data
 from workflows_app.templatetags.workflows_history import when
@@ -407,6 +408,9 @@ def _step_item(index: int, key: str, step_type: str, row: StepRun | None,
         "index": index + 1,
         "key": key,
         "type": step_type,
+        # The label the builder promises ("a name for this step in run history"),
+        # else "Step 2, Send an e-mail".
+        "title": step_title(step or {"type": step_type}, index),
         "row": row,
         "status": status,
         "badge": (status_badge(status, row.get_status_display()) if row

@@ -202,7 +202,8 @@
           list = h("ul", {class: "errorlist wb-inline-errors"});
           target.prepend(list);
         }
-        list.appendChild(h("li", {text: error.message, dataset: {errorPath: error.path}}));
+        list.appendChild(h("li", {text: error.plain || error.message, title: error.message,
+          dataset: {errorPath: error.path}}));
         target.classList.add("wb-has-error", "errors");
         const details = target.closest("details");
         if (details) details.open = true;

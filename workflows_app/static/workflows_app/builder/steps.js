@@ -139,33 +139,36 @@
     if (meta && meta.description) {
       body.appendChild(h("p", {class: "wb-step-description", text: meta.description}));
     }
-    const keyId = WB.uid("wb-key");
-    body.appendChild(WB.row({
-      label: "Key", path: WB.join(path, "key"), required: true, id: keyId,
-      help: "Later steps use this step’s results as steps.<key>.…",
-      control: h("input", {
-        type: "text", class: "vTextField wb-step-key", value: WB.display(step.key),
-        dataset: {focus: `${path}.key|value`}, spellcheck: "false",
-        onchange: (event) => {
-          step.key = event.target.value.trim();
-          app.structureChanged();
-        },
-      }),
-    }));
+    const keyInput = h("input", {
+      type: "text", class: "vTextField wb-step-key", value: WB.display(step.key),
+      dataset: {focus: `${path}.key|value`}, spellcheck: "false",
+      onchange: (event) => {
+        step.key = event.target.value.trim();
+        app.structureChanged();
+      },
+    });
     const labelId = WB.uid("wb-label");
     body.appendChild(WB.row({
       label: "Label", path: WB.join(path, "label"), id: labelId,
-      help: "Optional: a name for this step in run history.",
+      help: "A name for this step, shown in run history and in messages.",
       control: h("input", {
-        type: "text", class: "vTextField", value: WB.display(step.label),
+        type: "text", class: "vTextField wb-step-label", value: WB.display(step.label),
         dataset: {focus: `${path}.label|value`},
+        placeholder: meta ? meta.label : "",
         oninput: (event) => {
+          const before = step.label;
           if (event.target.value) step.label = event.target.value;
           else delete step.label;
-          app.changed();
+          if (WB.steps.followLabel(app, step, before)) {
+            keyInput.value = step.key;
+            app.structureChanged();
+          } else {
+            app.changed();
+          }
         },
       }),
     }));
+    body.appendChild(keyRow(step, path, keyInput));
     const paramsPath = WB.join(path, "params");
     if (step.params !== undefined && !WB.isObject(step.params)) {
       body.appendChild(h("div", {class: "wb-invalid-condition", dataset: {path: paramsPath}},
@@ -218,6 +221,46 @@
     body.appendChild(paramsBox);
     body.appendChild(optionsBox(app, step, index, path));
   }
+
+  /** The step key, under "Advanced": derived from the label until edited by hand. */
+  function keyRow(step, path, keyInput) {
+    const details = h("details", {class: "wb-step-advanced"});
+    details.appendChild(h("summary", {text: "Advanced: step key"}));
+    details.appendChild(WB.row({
+      label: "Key", path: WB.join(path, "key"), required: true, id: WB.uid("wb-key"),
+      help: "Made from the label. Later steps use this step’s results as steps.<key>.…",
+      control: keyInput,
+    }));
+    return details;
+  }
+
+  /** "Order confirmed!" -> "order_confirmed". */
+  WB.steps.slug = function (text) {
+    return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  };
+
+  /**
+   * The label changed from `before`: give the step the key made from it, when the
+   * key is still one the builder made (from the type or the old label) and no
+   * other step refers to it. Returns whether the key changed.
+   */
+  WB.steps.followLabel = function (app, step, before) {
+    const typeBase = WB.steps.slug(step.type);
+    const made = new RegExp(`^(${typeBase}|${WB.steps.slug(before) || "\\0"})(_\\d+)?$`);
+    if (typeof step.key !== "string" || !made.test(step.key)) return false;
+    const text = JSON.stringify(app.definition);
+    if (text.includes(`steps.${step.key}.`) || text.includes(`steps.${step.key} `) ||
+        text.includes(`"steps.${step.key}"`)) {
+      return false;
+    }
+    const others = allSteps(app.definition, []).filter((item) => item !== step);
+    const wanted = WB.steps.slug(step.label) || typeBase;
+    const key = WB.steps.newKey(wanted, others);
+    if (key === step.key) return false;
+    step.key = key;
+    return true;
+  };
 
   function optionsBox(app, step, index, path) {
     const hasOptions = step.when !== undefined || step.on_error !== undefined || step.retry !== undefined;

@@ -273,7 +273,22 @@
   WB.widgets.register("email", textInput("email"));
   WB.widgets.register("tel", textInput("tel"));
   WB.widgets.register("url", textInput("url", "vURLField"));
-  WB.widgets.register("duration", textInput("text", "wb-duration"));
+  /** "P2D" -> "2 days", "PT1H30M" -> "1 hour 30 minutes"; other text as it is. */
+  WB.durationWords = function (value) {
+    const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
+      .exec(String(value || ""));
+    if (!match || !/\d/.test(value)) return WB.display(value);
+    const names = ["week", "day", "hour", "minute", "second"];
+    return match.slice(1).map((count, index) => (count && Number(count) ? `${Number(count)} ${
+      names[index]}${Number(count) === 1 ? "" : "s"}` : "")).filter(Boolean).join(" ") || "0 seconds";
+  };
+
+  /** A duration, shown in words ("2 days"); what is typed is kept as typed. */
+  WB.widgets.register("duration", (app, opts) => {
+    const input = textInput("text", "wb-duration")(app, opts);
+    input.value = WB.durationWords(opts.value);
+    return input;
+  });
   WB.widgets.register("none", () => h("span", {class: "wb-none"}));
 
   /** A number: JSON numbers when exact, else the text (Number reads "12.50" exactly). */
