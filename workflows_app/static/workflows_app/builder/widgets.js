@@ -134,12 +134,21 @@
     let items = Array.isArray(opts.value) ? opts.value.slice() : [];
     const wrap = h("div", {class: "wb-array"});
     const blank = (value) => value === "" || value === undefined;
+    // Rows left blank are not saved, so a redraw would lose them: remember the rows
+    // as shown, and show them again while the saved value is still what they hold.
+    app.listRows = app.listRows || new Map();
+    const remembered = app.listRows.get(opts.path);
+    const saved = (rows) => JSON.stringify(rows.filter((value) => !blank(value)));
+    if (!opts.keepEmpty && remembered && saved(remembered) === saved(items)) {
+      items = remembered.slice();
+    }
     const emit = () => {
       if (opts.keepEmpty) {
         opts.onChange(items.slice());
         return;
       }
       // A row left blank is not a value: it is shown, never saved (nor an error).
+      app.listRows.set(opts.path, items.slice());
       const filled = items.filter((value) => !blank(value));
       opts.onChange(filled.length ? filled : undefined);
     };
