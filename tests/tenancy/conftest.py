@@ -40,15 +40,24 @@ PERMISSIONS = ["view_workflow", "add_workflow", "change_workflow", "view_workflo
                "view_run", "change_run", "view_event", "view_workflowevaluation"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _tenant_tables(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The tenant app's tables, for this package's tests only: they are dropped
+    afterwards, because the database flush of later transactional tests does not
+    know them (on PostgreSQL, truncating ``auth_user`` fails while a membership
+    table still points at it)."""
     with override_settings(INSTALLED_APPS=[*django_settings.INSTALLED_APPS, APP]):
         from tests.tenant_app.models import Membership, Organisation, Ticket
 
+        models = (Organisation, Membership, Ticket)
         with django_db_blocker.unblock(), connection.schema_editor() as editor:
-            for model in (Organisation, Membership, Ticket):
+            for model in models:
                 editor.create_model(model)
     yield
+    with override_settings(INSTALLED_APPS=[*django_settings.INSTALLED_APPS, APP]), \
+            django_db_blocker.unblock(), connection.schema_editor() as editor:
+        for model in reversed(models):
+            editor.delete_model(model)
 
 
 def _switch_on(settings: Any) -> None:
