@@ -7,5 +7,7 @@
   like the admin pages; where the channel layer cannot carry messages between
   processes (the in-memory layer), they poll the database instead;
 - `markers`: the cheap "has it changed?" fingerprints the polling compares;
+- the same machinery keeps the unread count of the notification indicator in the
+  admin header up to date (`ws/workflows/notifications/`, `NotificationsConsumer`);
 - `routing`: the URL patterns for `config/asgi.py`.
 """

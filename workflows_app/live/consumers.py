@@ -57,6 +57,7 @@ from workflows_app.live.notify import GROUP
 from workflows_app.models import Run
 from workflows_app.tenancy import config as tenancy_config
 from workflows_app.tenancy.scoping import EVERYTHING, Visibility, scope, visibility
+from workflows_app.work.inbox import may_have_inbox, unread_marker
 
 logger = logging.getLogger("workflows_app.live")
 
@@ -102,7 +103,13 @@ def poll_interval() -> float:
 
 
 class _RunsConsumer(AsyncJsonWebsocketConsumer):
-    """Shared part: permission check, the layer group, the polling task."""
+    """Shared part: permission check, the layer group, the polling task.
+
+    Subclasses say who may connect (`allowed`), what the polling compares
+    (`marker`, `compare`) and the type of the messages they send (`message_type`).
+    """
+
+    message_type = "runs.changed"
 
     poller: asyncio.Task[None] | None = None
     rejoiner: asyncio.Task[None] | None = None
@@ -113,7 +120,7 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if not await database_sync_to_async(can_view_runs)(user):
+        if not await database_sync_to_async(self.allowed)(user):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if tenancy_config.enabled():
@@ -134,6 +141,10 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
             self.poller = asyncio.ensure_future(self._poll(interval))
         if self.joined and not isinstance(self.channel_layer, InMemoryChannelLayer):
             self.rejoiner = asyncio.ensure_future(self._rejoin())
+
+    def allowed(self, user: Any) -> bool:
+        """Whether `user` may open (and keep open) this socket."""
+        return can_view_runs(user)
 
     async def setup(self) -> bool:
         return True
@@ -168,11 +179,11 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
     def _still_allowed(self) -> bool:
         session = self.scope.get("session")
         if session is not None:  # the project's stack: read the session afresh
-            return can_view_runs(_user_of_session(session.session_key))
+            return self.allowed(_user_of_session(session.session_key))
         user = self.scope.get("user")  # a stack without sessions: reload the user
         if user is None or user.pk is None:
             return False
-        return can_view_runs(type(user)._default_manager.filter(pk=user.pk).first())
+        return self.allowed(type(user)._default_manager.filter(pk=user.pk).first())
 
     async def _rejoin(self) -> None:
         while True:
@@ -212,7 +223,7 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
                 message = None if first else self.compare(previous, current)
                 previous, first = current, False
                 if message:
-                    await self.send_json({"type": "runs.changed", **message})
+                    await self.send_json({"type": self.message_type, **message})
             await asyncio.sleep(interval)
 
     def marker(self) -> Any:
@@ -300,3 +311,49 @@ class RunConsumer(_RunsConsumer):
 
     def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
         return {"ids": [self.run_id]} if current != previous else None
+
+
+class NotificationsConsumer(_RunsConsumer):
+    """`ws/workflows/notifications/`: the unread count of the signed-in user's own
+    inbox, for the indicator in the admin header (any active staff user).
+
+    Notifications are written by `notify.user` steps inside runs, so a
+    `runs.changed` message of the layer group is the cue to read the count again;
+    where the layer cannot deliver, the polling reads it. Only a change of the
+    user's own count (or a new notification) is sent:
+    `{"type": "notifications.changed", "unread": n}`. On (re)connection the page
+    sends `{"unread": n}` (what it shows) and is answered at once if that is stale.
+    """
+
+    message_type = "notifications.changed"
+    user_id = 0
+    last: tuple[int, int] | None = None
+
+    def allowed(self, user: Any) -> bool:
+        return may_have_inbox(user)
+
+    async def setup(self) -> bool:
+        self.user_id = int(self.scope["user"].pk)
+        self.last = await database_sync_to_async(self.marker)()
+        return True
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        shown = content.get("unread") if isinstance(content, dict) else None
+        if (isinstance(shown, int) and not isinstance(shown, bool)
+                and self.last is not None and shown != self.last[0]):
+            await self.send_json({"type": self.message_type, "unread": self.last[0]})
+
+    async def runs_changed(self, message: dict[str, Any]) -> None:
+        """Some run changed: it may have notified this user."""
+        change = self.compare(None, await database_sync_to_async(self.marker)())
+        if change:
+            await self.send_json({"type": self.message_type, **change})
+
+    def marker(self) -> tuple[int, int]:
+        return unread_marker(self.user_id)
+
+    def compare(self, previous: Any, current: Any) -> dict[str, Any] | None:
+        if current == self.last:
+            return None
+        self.last = current
+        return {"unread": current[0]}

@@ -22,13 +22,18 @@ from workflows_app.extras import LIVE_UPDATES, require
 
 require(LIVE_UPDATES, "workflows_app.live.routing was imported")
 
-from workflows_app.live.consumers import RunConsumer, RunsListConsumer  # noqa: E402
-from workflows_app.live.paths import PREFIX, socket_path  # noqa: E402
+from workflows_app.live.consumers import (  # noqa: E402
+    NotificationsConsumer,
+    RunConsumer,
+    RunsListConsumer,
+)
+from workflows_app.live.paths import NOTIFICATIONS, PREFIX, socket_path  # noqa: E402
 
 __all__ = ["socket_path", "websocket_urlpatterns"]
 
 websocket_urlpatterns = [
     path(PREFIX, RunsListConsumer.as_asgi(), name="workflows_runs_socket"),
     path(f"{PREFIX}<int:run_id>/", RunConsumer.as_asgi(), name="workflows_run_socket"),
+    path(NOTIFICATIONS, NotificationsConsumer.as_asgi(), name="workflows_notifications_socket"),
 ]
 

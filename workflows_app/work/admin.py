@@ -13,8 +13,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 
 from workflows_app.models import Notification, Task, TaskStatus
 from workflows_app.work.events import complete_task
+from workflows_app.work.inbox import unread_count
 
 
 def _is_staff(request: HttpRequest) -> bool:
@@ -66,9 +67,23 @@ class NotificationAdmin(admin.ModelAdmin):
                 actions[name] = self.get_action(name)
         return actions
 
+    def get_urls(self) -> list[URLPattern]:
+        unread = path("unread/", self.admin_site.admin_view(self.unread_view),
+                      name="workflows_app_notification_unread")
+        return [unread, *super().get_urls()]
+
+    def unread_view(self, request: HttpRequest) -> JsonResponse:
+        """`{"unread": n, "url": inbox}`: the signed-in user's own unread count, which
+        the header indicator reads again when its live socket reports a change."""
+        response = JsonResponse({"unread": unread_count(request.user),
+                                 "url": reverse("admin:workflows_app_notification_changelist",
+                                                current_app=self.admin_site.name)})
+        response["Cache-Control"] = "no-store"
+        return response
+
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None
                         ) -> HttpResponse:
-        unread = Notification.objects.filter(recipient=request.user, read_at=None).count()
+        unread = unread_count(request.user)
         title = ngettext("Notifications: %(count)d unread", "Notifications: %(count)d unread",
                          unread) % {"count": unread}
         return super().changelist_view(request, {**(extra_context or {}), "title": title,
