@@ -145,3 +145,15 @@ def test_a_new_workflow_belongs_to_its_creators_organisation(world: World) -> No
     assert response.status_code == 302
     assert Workflow.objects.get(name="Carol's").tenant_id == str(world.bolt.pk)
     assert Event.objects.exists()
+
+
+def test_people_who_see_every_organisation_see_whose_each_row_is(world: World) -> None:
+    root = client_for(world.root).get(f"{ADMIN}/run/")
+    listed(root)
+    page = root.content.decode()
+    assert "Organisation</a>" in page or "Organisation</span>" in page
+    assert '<td class="field-tenant_column">Acme</td>' in page
+    assert '<td class="field-tenant_column">Bolt</td>' in page
+    alice = client_for(world.alice).get(f"{ADMIN}/run/")
+    listed(alice)
+    assert "column-tenant_column" not in alice.content.decode()

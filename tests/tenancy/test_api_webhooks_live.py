@@ -138,3 +138,26 @@ def test_live_updates_carry_nothing_of_another_organisation(committed_world: Wor
         await comm.disconnect()
 
     async_to_sync(test)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_closes_when_its_user_leaves_the_organisation(committed_world: World,
+                                                               monkeypatch: Any) -> None:
+    from channels.db import database_sync_to_async
+
+    from tests.tenant_app.models import Membership
+
+    world = committed_world
+    monkeypatch.setattr(consumers, "PERMISSION_RECHECK_SECONDS", 0.2)
+
+    async def test() -> None:
+        comm = communicator("/ws/workflows/runs/", world.alice)
+        assert (await comm.connect())[0]
+        assert await comm.receive_nothing(timeout=0.5)  # still a member: stays open
+        await database_sync_to_async(
+            Membership.objects.filter(user=world.alice).delete)()
+        output = await comm.receive_output(timeout=3)
+        assert output == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+        await comm.disconnect()
+
+    async_to_sync(test)()

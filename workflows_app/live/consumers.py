@@ -179,11 +179,16 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
     def _still_allowed(self) -> bool:
         session = self.scope.get("session")
         if session is not None:  # the project's stack: read the session afresh
-            return self.allowed(_user_of_session(session.session_key))
-        user = self.scope.get("user")  # a stack without sessions: reload the user
-        if user is None or user.pk is None:
+            user = _user_of_session(session.session_key)
+        else:  # a stack without sessions: reload the user
+            user = self.scope.get("user")
+            if user is None or user.pk is None:
+                return False
+            user = type(user)._default_manager.filter(pk=user.pk).first()
+        if not self.allowed(user):
             return False
-        return self.allowed(type(user)._default_manager.filter(pk=user.pk).first())
+        # With tenancy on: the user's tenants are still the ones the socket hears of.
+        return not tenancy_config.enabled() or visibility(user) == self.seen
 
     async def _rejoin(self) -> None:
         while True:

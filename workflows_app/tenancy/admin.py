@@ -4,20 +4,47 @@
 only the rows of their tenants: the list, the change and delete pages (another
 tenant's id is "not found"), bulk actions, the choices of related-field list
 filters and of foreign-key form fields, and, for django-simple-history admins,
-the history pages. With tenancy off it changes nothing.
+the history pages. Someone who sees every tenant gets a column naming each row's
+tenant. With tenancy off it changes nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import lazy
 
 from workflows_app.tenancy import config
 from workflows_app.tenancy.fields import tenant_path
-from workflows_app.tenancy.scoping import scope, visibility
+from workflows_app.tenancy.scoping import key_by_path, scope, visibility
+
+_labels = threading.local()
+
+
+def _tenant_heading() -> str:
+    settings = config.tenant_settings()
+    return str(settings.model._meta.verbose_name).capitalize() if settings else "Tenant"
+
+
+def tenant_label(key: str | None) -> str:
+    """The tenant's name as its model prints it (looked up once per list page)."""
+    if key is None:
+        return "—"
+    cache = getattr(_labels, "names", None)
+    if cache is None:
+        cache = _labels.names = {}
+    if key not in cache:
+        model = config.require().model
+        try:
+            tenant = model._default_manager.filter(pk=key).first()
+        except (ValueError, TypeError):  # a key of the wrong type for the model
+            tenant = None
+        cache[key] = str(tenant) if tenant is not None else f"#{key}"
+    return cache[key]
 
 
 class TenantScopedRelatedFilter(admin.RelatedFieldListFilter):
@@ -41,6 +68,20 @@ class TenantScopedAdminMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return scope(super().get_queryset(request), request.user)  # type: ignore[misc]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns = super().get_list_display(request)  # type: ignore[misc]
+        if (config.enabled() and visibility(request.user).everything
+                and tenant_path(self.model) is not None):  # type: ignore[attr-defined]
+            _labels.names = {}  # names are looked up afresh for each page
+            return [*columns, "tenant_column"]
+        return columns
+
+    def tenant_column(self, obj: Model) -> str:
+        """The tenant a row belongs to (for people who see every tenant)."""
+        return tenant_label(key_by_path(obj, tenant_path(type(obj))))
+
+    tenant_column.short_description = lazy(_tenant_heading, str)()  # type: ignore[attr-defined]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters = super().get_list_filter(request)  # type: ignore[misc]
