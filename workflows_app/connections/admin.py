@@ -23,10 +23,11 @@ from workflows_app.connections.admin_forms import (
 )
 from workflows_app.connections.kinds import ConnectionKind, connection_kinds
 from workflows_app.models import Connection
+from workflows_app.tenancy.admin import TenantScopedAdminMixin
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     """Add (after choosing a kind), change and list connections."""
 
     list_display = ["name", "kind_display", "secrets_display", "updated_at"]

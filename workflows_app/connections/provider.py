@@ -10,6 +10,8 @@ from django.db import DatabaseError
 
 from workflows_app.connections.kinds import connection_kinds
 from workflows_app.models.connection import Connection, ConnectionUnusable
+from workflows_app.tenancy.events import UNSET, acting_tenant, current_tenant
+from workflows_app.tenancy.scoping import current_visibility, of_tenant, scope
 
 
 def kind_labels(kinds: Sequence[str]) -> list[str]:
@@ -28,7 +30,8 @@ class DjangoConnectionProvider:
     """`engine.types.connection.ConnectionProvider` over the `Connection` model."""
 
     def names(self, kinds: Sequence[str]) -> list[tuple[str, str]]:
-        queryset = Connection.objects.all()
+        # With tenancy on: the connections of the tenants the person building sees.
+        queryset = scope(Connection.objects.all(), current_visibility())
         if kinds:
             queryset = queryset.filter(kind__in=list(kinds))
         try:
@@ -38,7 +41,11 @@ class DjangoConnectionProvider:
 
     def problem(self, name: str, kinds: Sequence[str]) -> str | None:
         try:
-            kind = Connection.objects.filter(name=name).values_list("kind", flat=True).first()
+            query = Connection.objects.filter(name=name)
+            acting = acting_tenant()  # with tenancy on: the tenant the workflow is saved in
+            if acting is not UNSET:
+                query = of_tenant(query, acting)
+            kind = query.values_list("kind", flat=True).first()
         except (DatabaseError, RuntimeError):
             # No database to check against here (before migrate, or code that
             # validates without one): the step checks the connection when it runs.
@@ -58,7 +65,8 @@ class DjangoConnectionProvider:
 def connection_values(name: str, kinds: Sequence[str]) -> tuple[Connection, dict[str, Any]]:
     """The connection `name` and its decrypted values, for a step that runs now;
     raises `ConnectionUnusable` naming what is wrong."""
-    connection = Connection.objects.filter(name=name).first()
+    # With tenancy on: the connection of that name in the running workflow's tenant.
+    connection = of_tenant(Connection.objects.filter(name=name), current_tenant()).first()
     if connection is None:
         raise ConnectionUnusable(f'there is no connection named "{name}" any more')
     if kinds and connection.kind not in kinds:

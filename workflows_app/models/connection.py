@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows_app.tenancy.fields import TenantKeyField
+
 
 class ConnectionUnusable(Exception):
     """A connection cannot be used: unknown, of another kind, or its secret unreadable."""
@@ -23,7 +25,7 @@ class Connection(models.Model):
     with `values()` when they run; nothing else shows them.
     """
 
-    name = models.CharField(_("name"), max_length=100, unique=True,
+    name = models.CharField(_("name"), max_length=100,
                             help_text=_("What workflows call it, e.g. \u201cShop SMS\u201d."))
     kind = models.CharField(_("kind"), max_length=50)
     description = models.TextField(_("description"), blank=True)
@@ -34,11 +36,23 @@ class Connection(models.Model):
                                        editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    tenant_id = TenantKeyField()
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("connection")
         verbose_name_plural = _("connections")
+        constraints = [
+            # Names are unique per tenant (one namespace when tenancy is off).
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(tenant_id__isnull=True),
+                name="connection_name_unique",
+                violation_error_message=_("A connection with this name already exists.")),
+            models.UniqueConstraint(
+                fields=["tenant_id", "name"], condition=models.Q(tenant_id__isnull=False),
+                name="connection_tenant_name_unique",
+                violation_error_message=_("A connection with this name already exists.")),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -15,6 +15,8 @@ class Notification(models.Model):
     recipient)` is unique, so a retried step never notifies anyone twice.
     """
 
+    workflows_tenant_path = "run__workflow__tenant_id"
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
                                   on_delete=models.CASCADE,
                                   related_name="workflow_notifications")

@@ -20,6 +20,8 @@ class Task(models.Model):
     optionally the record it is about. Completing it emits `task.completed`.
     `(run, step_key)` is unique: a retried step creates no second task."""
 
+    workflows_tenant_path = "run__workflow__tenant_id"
+
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     assignee_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assignee"),

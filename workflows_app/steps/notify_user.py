@@ -12,6 +12,9 @@ from engine.steps import StepCheck
 from engine.types import ArrayType, Number, String, Text
 from workflows_app.execution.flow import StepError
 from workflows_app.models import Notification
+from workflows_app.records import get_registration, user_model_label
+from workflows_app.tenancy.events import visible_now
+from workflows_app.tenancy.scoping import scope_by_path
 from workflows_app.work.types import GroupName, UserName, find_user
 
 
@@ -56,7 +59,10 @@ class NotifyUser(StepType):
             recipients[user.pk] = user
         model = get_user_model()
         for name in inputs.get("groups") or []:
-            for user in model._default_manager.filter(groups__name=name, is_active=True):
+            # With tenancy on: only the group's members in the run's tenant.
+            for user in scope_by_path(model._default_manager.filter(groups__name=name,
+                                                                     is_active=True),
+                                      _user_tenant_path(), visible_now()):
                 recipients.setdefault(user.pk, user)
         if not recipients:
             raise StepError("nobody to notify: the users and groups named have no active users")
@@ -68,3 +74,8 @@ class NotifyUser(StepType):
                           "link": str(inputs.get("link") or "")[:500]})
         names = [user.get_username() for user in recipients.values()]
         return {"notified": len(names), "recipients": names}
+
+
+def _user_tenant_path() -> str | None:
+    registration = get_registration(user_model_label())
+    return registration.tenant_path if registration else None

@@ -16,6 +16,9 @@ from engine.types.base import describe_raw
 from workflows_app.execution.flow import StepError
 from workflows_app.records import get_registration, trigger_model_choices
 from workflows_app.steps.types import AnyRecord
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.events import current_tenant
+from workflows_app.tenancy.scoping import tenant_visibility
 from workflows_app.work.types import LazyOptions
 
 
@@ -129,6 +132,10 @@ class CreateRecord(StepType):
         except ValidationError as exc:
             raise StepError("; ".join(f"{key}: {' '.join(messages)}" for key, messages
                                       in exc.message_dict.items())) from None
+        if tenancy_config.enabled() and not tenant_visibility(current_tenant()).allows(
+                registration.tenant_key(instance)):
+            raise StepError(f"a {registration.verbose_name} of another tenant cannot be "
+                            "created by this workflow")
         instance.save()
         context.log(f"created {registration.verbose_name} {instance}")
         return {"record": [registration.label, instance.pk]}

@@ -5,22 +5,36 @@ only the rows of their tenants: the list, the change and delete pages (another
 tenant's id is "not found"), bulk actions, the choices of related-field list
 filters and of foreign-key form fields, and, for django-simple-history admins,
 the history pages. Someone who sees every tenant gets a column naming each row's
-tenant. With tenancy off it changes nothing.
+tenant. Every view of the admin (its own URLs included, such as the builder's JSON
+endpoints) runs inside `scoping.viewing_as(request.user)`, so pickers built deeper
+down offer only the user's tenants' records, users and workflows. With tenancy off
+it changes nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
 from django.utils.functional import lazy
 
+from engine import InvalidDefinition
 from workflows_app.tenancy import config
-from workflows_app.tenancy.fields import tenant_path
-from workflows_app.tenancy.scoping import key_by_path, scope, visibility
+from workflows_app.tenancy.fields import own_tenant_field, tenant_path
+from workflows_app.tenancy.scoping import (
+    creation_tenant,
+    key_by_path,
+    scope,
+    viewing_as,
+    visibility,
+)
 
 _labels = threading.local()
 
@@ -69,6 +83,11 @@ class TenantScopedAdminMixin:
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return scope(super().get_queryset(request), request.user)  # type: ignore[misc]
 
+    def get_urls(self) -> list[Any]:
+        return [URLPattern(url.pattern, _viewing_as_user(url.callback), url.default_args,
+                           url.name) if isinstance(url, URLPattern) else url
+                for url in super().get_urls()]  # type: ignore[misc]
+
     def get_list_display(self, request: HttpRequest) -> Any:
         columns = super().get_list_display(request)  # type: ignore[misc]
         if (config.enabled() and visibility(request.user).everything
@@ -90,6 +109,17 @@ class TenantScopedAdminMixin:
         model = self.model  # type: ignore[attr-defined]
         return [(entry, TenantScopedRelatedFilter) if _is_tenant_relation(model, entry)
                 else entry for entry in filters]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
+                 **kwargs: Any) -> Any:
+        """A new row of a model with its own `TenantKeyField` belongs to the tenant
+        the user creates in (`scoping.creation_tenant`); its per-tenant unique
+        constraints are checked by the form."""
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        attname = own_tenant_field(self.model)  # type: ignore[attr-defined]
+        if attname is None:
+            return form
+        return _with_creation_tenant(form, request, attname, adding=obj is None)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest,
                                  **kwargs: Any) -> Any:
@@ -118,6 +148,40 @@ class TenantScopedAdminMixin:
                 raise Http404("No such version in the history.")
         return super().history_form_view(  # type: ignore[misc]
             request, object_id, version_id, extra_context)
+
+
+def _with_creation_tenant(form_class: Any, request: HttpRequest, attname: str, *,
+                          adding: bool) -> Any:
+    class TenantForm(form_class):  # type: ignore[misc,valid-type]
+        def clean(self) -> Any:
+            data = super().clean()
+            if not adding or not config.enabled():
+                return data
+            try:
+                setattr(self.instance, attname, creation_tenant(request))
+            except InvalidDefinition as exc:
+                raise ValidationError("; ".join(str(error.message) for error in exc.errors)
+                                      ) from None
+            return data
+
+        def _get_validation_exclusions(self) -> Any:
+            excluded = super()._get_validation_exclusions()
+            excluded.discard(attname)  # so that "name unique per tenant" is checked
+            return excluded
+
+    TenantForm.__name__ = form_class.__name__
+    return TenantForm
+
+
+def _viewing_as_user(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`view`, run inside `viewing_as(request.user)`."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with viewing_as(request.user):
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _scope_history(queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:

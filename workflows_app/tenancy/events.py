@@ -68,3 +68,30 @@ def workflow_tenant(workflow_id: int | None) -> str | None:
     if not config.enabled() or workflow_id is None:
         return None
     return Workflow.objects.filter(pk=workflow_id).values_list("tenant_id", flat=True).first()
+
+
+def current_tenant() -> str | None:
+    """The tenant key of the work running now: the run whose step is executing in
+    this thread (its workflow's tenant), else the `acting_for` tenant, else None.
+    Steps that look things up by name (a connection) look in this tenant."""
+    if not config.enabled():
+        return None
+    from workflows_app.execution.context import current_cause
+
+    cause = current_cause()
+    if cause is not None and cause.chain:
+        return workflow_tenant(cause.chain[-1])
+    acting = _acting_for.get()
+    return None if acting is UNSET else acting
+
+
+def visible_now() -> Any:
+    """What the code running now may see (a `scoping.Visibility`): inside a run's
+    step, the run's tenant; else what `scoping.viewing_as` set (a person building
+    or browsing); else, with tenancy on, nothing."""
+    from workflows_app.execution.context import current_cause
+    from workflows_app.tenancy.scoping import current_visibility, tenant_visibility
+
+    if config.enabled() and (current_cause() is not None or _acting_for.get() is not UNSET):
+        return tenant_visibility(current_tenant())
+    return current_visibility()

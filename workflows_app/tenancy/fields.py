@@ -50,6 +50,15 @@ TENANT_PATH_ATTRIBUTE = "workflows_tenant_path"
 
 
 @cache
+def own_tenant_field(model: type[models.Model]) -> str | None:
+    """The attribute name of the model's own `TenantKeyField`, if it has one."""
+    for field in model._meta.concrete_fields:
+        if isinstance(field, TenantKeyField):
+            return field.attname
+    return None
+
+
+@cache
 def tenant_path(model: type[models.Model]) -> str | None:
     """The ORM path from `model` to its tenant key (``"tenant_id"``,
     ``"run__workflow__tenant_id"``), or None when the model belongs to no tenant."""

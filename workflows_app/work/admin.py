@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from workflows_app.models import Notification, Task, TaskStatus
+from workflows_app.tenancy.admin import TenantScopedAdminMixin
 from workflows_app.work.events import complete_task
 from workflows_app.work.inbox import unread_count
 
@@ -31,7 +32,7 @@ def _is_staff(request: HttpRequest) -> bool:
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     """The signed-in user's inbox: newest first, unread in bold, mark read/unread."""
 
     list_display = ["title_display", "body", "link_display", "created_at", "read_display"]
@@ -151,7 +152,7 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     """"My tasks": open ones first, by due date; select and "Mark done"."""
 
     list_display = ["title", "assignee_display", "due_display", "record_display",

@@ -17,6 +17,9 @@ from django.utils import timezone
 from engine.errors import ValueParseError
 from engine.types import DateTime, Duration, Record, RecordValue, String, ValueType
 from engine.types.base import describe_raw
+from workflows_app.records import get_registration, user_model_label
+from workflows_app.tenancy.events import visible_now
+from workflows_app.tenancy.scoping import scope_by_path
 
 USER_PREFIX = "user:"
 GROUP_PREFIX = "group:"
@@ -32,7 +35,12 @@ class LazyOptions:
 
 
 def _users() -> Any:
-    return get_user_model()._default_manager.filter(is_active=True)
+    """Active users; with tenancy on, of the tenants the code running now sees (the
+    run's tenant in a step, the builder's tenants in a picker)."""
+    users = get_user_model()._default_manager.filter(is_active=True)
+    registration = get_registration(user_model_label())
+    return scope_by_path(users, registration.tenant_path if registration else None,
+                         visible_now())
 
 
 def user_options() -> list[tuple[str, str]]:
