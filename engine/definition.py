@@ -21,13 +21,22 @@ from typing import Any
 from engine.conditions import Condition
 from engine.errors import DefinitionError, EngineError, InvalidDefinition, join_path
 from engine.limits import LimitExceeded, current_limits, json_problem, render_budget, size_over
-from engine.params import ParamValue, compile_param_value
+from engine.params import (
+    JsonTemplate,
+    ListValue,
+    Literal,
+    ParamValue,
+    Reference,
+    TemplateValue,
+    compile_param_value,
+)
 from engine.registry import Registry
-from engine.scope import ScopeField, ScopeSchema
+from engine.scope import LIVE_SNAPSHOT_ROOT, MAY_BE_MISSING, ScopeField, ScopeSchema
 from engine.steps import StepCheck, StepType, step_registry
 from engine.triggers import TriggerType, trigger_registry
 from engine.types.array import ArrayType
 from engine.types.base import ValueType, describe_raw
+from engine.types.condition import ConditionTree
 from engine.types.object import ObjectType
 from engine.types.step_list import StepList
 from engine.types.structure import StructType
@@ -37,9 +46,6 @@ TOP_LEVEL_KEYS = {"schema_version", "name", "description", "trigger", "condition
 STEP_KEYS = {"key", "type", "params", "when", "on_error", "retry", "label"}
 #: The root of earlier steps' outputs in a step's scope (`steps.confirm.record`).
 STEPS_ROOT = "steps"
-#: Marks a `steps.<key>` field of a step nested in a `branch` (say) that may not
-#: have run; its value is the enclosing step's key.
-MAY_BE_MISSING = "may_be_missing"
 STEP_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ON_ERROR_CHOICES = ("stop", "continue")
 #: Steps in the whole tree (nested ones count).
@@ -73,6 +79,8 @@ class CompiledStep:
     children: dict[str, list[CompiledStep]] = field(default_factory=dict)
     #: Where the step sits: `steps[2]`, `steps[0].params.paths[1].steps[0]`.
     path: str = ""
+    #: Every scope path the step's params and `when` refer to (for run history).
+    refs: tuple[str, ...] = ()
 
     def resolve_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The step's typed inputs for these scope values (see `StepType.resolve_inputs`).
@@ -122,6 +130,28 @@ def walk_steps(steps: list[CompiledStep]) -> Any:
         yield step
         for children in step.children.values():
             yield from walk_steps(children)
+
+
+def referenced_paths(parts: list[Any]) -> Any:
+    """The scope paths used by compiled params and raw conditions, in order."""
+    for part in parts:
+        if isinstance(part, Reference):
+            yield part.path
+        elif isinstance(part, TemplateValue):
+            yield from part.template.paths
+        elif isinstance(part, JsonTemplate):
+            for template in part.templates.values():
+                yield from template.paths
+        elif isinstance(part, ListValue):
+            yield from referenced_paths(list(part.items))
+        elif isinstance(part, Literal) and isinstance(part.value_type, ConditionTree):
+            yield from referenced_paths([part.value])
+        elif isinstance(part, Mapping):
+            if isinstance(part.get("ref"), str):
+                yield part["ref"]
+            yield from referenced_paths(list(part.values()))
+        elif isinstance(part, list):
+            yield from referenced_paths(part)
 
 
 def step_list_places(value_type: ValueType, raw: object, place: str = ""
@@ -180,7 +210,21 @@ def trigger_scope(raw: object, *, triggers: Registry[type[TriggerType]] | None =
     errors = trigger_type.check_config(config, "trigger")
     if errors:
         return TriggerScope(trigger_type, config, ScopeSchema(), errors)
-    return TriggerScope(trigger_type, config, trigger_type.scope(config), [])
+    return TriggerScope(trigger_type, config, with_snapshots(trigger_type.scope(config)), [])
+
+
+def with_snapshots(scope: ScopeSchema) -> ScopeSchema:
+    """`scope` plus `trigger.<root>` for each live root: the record as it was when
+    the event happened, beside `<root>`, the record as it is when a step runs."""
+    if not scope.live or scope.contains(LIVE_SNAPSHOT_ROOT):
+        return scope
+    fields = scope.fields()
+    snapshots = [ScopeField(root, fields[root].type, label=label,
+                            help="The values when the event happened.")
+                 for root, label in scope.live.items() if root in fields]
+    return scope.with_field(ScopeField(
+        LIVE_SNAPSHOT_ROOT, ObjectType(snapshots, type_name="When it happened"),
+        label="When it happened"))
 
 
 class StepScopeChain:
@@ -258,6 +302,18 @@ def draft_step_outputs(item: object, scope: ScopeSchema, index: int, *,
         return list(step_type.output_fields(None))
 
 
+def step_scopes(data: object, *, triggers: Registry[type[TriggerType]] | None = None,
+                steps: Registry[type[StepType]] | None = None) -> dict[str, ScopeSchema]:
+    """The scope each step of a (possibly unfinished) definition sees, by its path
+    (`steps[2]`, `steps[0].params.paths[1].steps[0]`): what a builder offers in the
+    pickers of a nested step (`item.*` in a `for_each`, the steps before it on
+    every level). Steps inside a flow step whose params do not compile yet are
+    left out. Never raises for bad input."""
+    validator = _Validator(triggers or trigger_registry, steps or step_registry)
+    validator.run(data)
+    return validator.scopes
+
+
 def validate_definition(data: object, *, triggers: Registry[type[TriggerType]] | None = None,
                         steps: Registry[type[StepType]] | None = None) -> ValidatedDefinition:
     """Validate `data`; return the compiled definition or raise `InvalidDefinition`."""
@@ -282,6 +338,8 @@ class _Validator:
         self.triggers = triggers
         self.step_types = steps
         self.errors: list[DefinitionError] = []
+        #: The scope at each step path, recorded as the steps are checked.
+        self.scopes: dict[str, ScopeSchema] = {}
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(DefinitionError(path, message))
@@ -372,11 +430,14 @@ class _Validator:
         for index, item in enumerate(raw):
             step_path = join_path(path, index)
             scope = chain.scope
+            self.scopes[step_path] = scope
             later = [key for key in all_keys[index:] if isinstance(key, str)]
             step = self.check_step(item, index, step_path, scope, later, self.seen)
             if step is None:
                 continue
             step.path = step_path
+            step.refs = tuple(dict.fromkeys(referenced_paths(
+                [item.get("when"), *step.params.values()])))
             check = StepCheck(step_path, scope, step.params, item.get("params") or {})
             nested_fields = self.check_nested(step, check, chain, depth)
             own_errors = step.step_type.check(check)

@@ -168,6 +168,13 @@ def _compile_reference(raw: Mapping[str, Any], param_type: ValueType, schema: Sc
         hint = path_hint(ref) if path_hint and isinstance(ref, str) else None
         errors.append(DefinitionError(path, hint or str(exc)))
         return None
+    inside = schema.may_be_missing(ref)
+    if inside is not None:
+        errors.append(DefinitionError(path, f'{ref} may be missing: it comes from a step inside '
+                                            f'"{inside}" that may not have run; use it in a '
+                                            'text with a default ({{ ' + ref + ' | default:"..." '
+                                            '}}) or check it with is_set in a branch'))
+        return None
     if param_type.accepts(field.type):
         return Reference(ref, field.type, param_type)
     if allow_array and ArrayType(param_type).accepts(field.type):
@@ -193,6 +200,12 @@ def _compile_template(raw: str, param_type: ValueType, schema: ScopeSchema, path
         except PathError as exc:
             hint = path_hint(placeholder_path) if path_hint else None
             problems.append(f"{{{{ {placeholder_path} }}}}: {hint or exc}")
+    for placeholder_path in template.unguarded_paths:
+        inside = schema.may_be_missing(placeholder_path)
+        if inside is not None:
+            problems.append(f"{{{{ {placeholder_path} }}}}: may be missing (it comes from a step "
+                            f'inside "{inside}" that may not have run); give a default: '
+                            f'{{{{ {placeholder_path} | default:"..." }}}}')
     if problems:
         errors.extend(DefinitionError(path, problem) for problem in problems)
         return None

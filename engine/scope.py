@@ -17,6 +17,12 @@ from engine.types.base import ValueType
 from engine.types.object import ObjectType
 from engine.types.record import RecordValue
 
+#: Marks a field (a `steps.<key>` of a step nested in a `branch`, say) whose value
+#: may be missing because that step may not have run; its value names the
+#: enclosing step.
+MAY_BE_MISSING = "may_be_missing"
+#: The root under which the snapshots of live roots are offered (`trigger.record`).
+LIVE_SNAPSHOT_ROOT = "trigger"
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$")
 MAX_PATH_SEGMENTS = 12
 
@@ -48,15 +54,22 @@ class ScopeSchema:
     `previous.status` the value of `record.status` before the save, which the
     `changed*` operators compare with. A trigger declares it in its `scope()`;
     nothing else in the engine knows any root by name.
+
+    `live` names the roots that hold a record which steps see as it is when they
+    run (read again after a wait), each with the label of its snapshot from when
+    the event happened: `{"record": "Order when it happened"}`. The definition's
+    scope then also offers that snapshot as `trigger.<root>` (`LIVE_SNAPSHOT_ROOT`).
     """
 
     def __init__(self, fields: Iterable[ScopeField] = (), *,
-                 before_change: Mapping[str, str] | None = None) -> None:
+                 before_change: Mapping[str, str] | None = None,
+                 live: Mapping[str, str] | None = None) -> None:
         self.root = ObjectType(fields, type_name="Scope")
         self.before_change: dict[str, str] = dict(before_change or {})
+        self.live: dict[str, str] = dict(live or {})
 
     def with_field(self, new_field: ScopeField) -> ScopeSchema:
-        schema = ScopeSchema(before_change=self.before_change)
+        schema = ScopeSchema(before_change=self.before_change, live=self.live)
         schema.root = self.root.with_field(new_field)
         return schema
 
@@ -91,6 +104,19 @@ class ScopeSchema:
             current = found.type
         assert found is not None
         return found
+
+    def may_be_missing(self, path: str) -> str | None:
+        """The key of the step whose nested steps `path` comes from when it may be
+        missing (a step inside a `branch` path that was not taken), else None."""
+        current: ValueType = self.root
+        for segment in path.split(".") if isinstance(path, str) else []:
+            found = current.child(segment)
+            if found is None:
+                return None
+            if found.extra.get(MAY_BE_MISSING):
+                return str(found.extra[MAY_BE_MISSING])
+            current = found.type
+        return None
 
     def contains(self, path: str) -> bool:
         try:

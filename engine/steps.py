@@ -106,6 +106,31 @@ class StepRunContext(Protocol):
 
 
 @dataclass
+class WaitContext:
+    """Passed to `StepType.after_wait`: the run, the step's checkpoint key, the
+    scope values as they are now, the workflow's conditions and the time."""
+
+    run_id: Any
+    key: str
+    values: Mapping[str, Any]
+    conditions: Any
+    now: Any
+    #: When the step started waiting.
+    since: Any = None
+
+
+@dataclass
+class WaitOver:
+    """What `StepType.after_wait` decided: the step's `outputs` (None: the default
+    `resumed_at`), a reason to `stop` the run quietly, or a time to `wait_until`
+    (the wait is not over yet)."""
+
+    outputs: dict[str, Any] | None = None
+    stop: str = ""
+    wait_until: Any = None
+
+
+@dataclass
 class StepCheck:
     """Passed to `StepType.check`: the compiled params and the scope at this step."""
 
@@ -126,6 +151,9 @@ class StepType:
       params hold nested step lists (`StepList`): what the nested steps see, and
       what the steps after this one see of them.
     - `resolve_inputs(step, values)`: typed inputs from scope values.
+    - `after_wait(step, wait)`: for steps that park the run, what to do when the
+      wait is over (`delay` re-checks the conditions; `workflow.run` reads the
+      result of the run it waits for).
     - `run(inputs, context)`: do the work with resolved, typed inputs and return
       a dict of JSON-compatible outputs; raise to fail. Implemented by `workflows_app`.
     - `transactional = True`: the executor runs the step and records its result in
@@ -162,6 +190,13 @@ class StepType:
         `paths[0].steps`) see besides the scope at this step, e.g. `item` and
         `item_index` in a `for_each`."""
         return []
+
+    def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
+        """For steps that park their run (`delay`, `workflow.run` with `wait`):
+        called when the wait is over. Return None to go on (outputs:
+        `resumed_at`), or a `WaitOver` to give other outputs, end the run quietly
+        (`stop`) or park it again (`wait_until`). Raise to fail the step."""
+        return None
 
     def output_fields(self, step: StepCheck | None) -> list[ScopeField]:
         return [output.as_field() for output in self.outputs]

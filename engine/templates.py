@@ -182,6 +182,13 @@ class Template:
     def paths(self) -> list[str]:
         return [part.path for part in self.parts if isinstance(part, _Placeholder)]
 
+    @property
+    def unguarded_paths(self) -> list[str]:
+        """Paths of placeholders without a `default` filter (a missing value would
+        render as nothing)."""
+        return [part.path for part in self.parts if isinstance(part, _Placeholder)
+                and not any(name == "default" for name, _ in part.filters)]
+
     def check(self, schema: ScopeSchema) -> list[str]:
         """Messages for every placeholder whose path is not in `schema`."""
         problems = []

@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # A run taken over from a worker that stopped while running it (a crash, a
     # kill, running out of memory or time) more often than this fails.
     "MAX_TAKEOVERS": 3,
+    # The most items a for_each step goes through; a longer list fails the step
+    # before its first item.
+    "FOR_EACH_MAX_ITEMS": 10_000,
     # The django-q2 cluster (queue) that runs the engine's tasks; None: the
     # default cluster of Q_CLUSTER.
     "TASK_CLUSTER": None,
@@ -107,7 +110,8 @@ DEFAULTS: dict[str, Any] = {
 
 #: Settings that must be whole numbers of at least 1 (a limit of 0 would refuse all).
 POSITIVE_INTEGER_SETTINGS = ("WEBHOOK_MAX_DEPTH", "MAX_DEFINITION_DEPTH",
-                             "MAX_DEFINITION_BYTES", "MAX_LIST_ITEMS", "MAX_STEP_INPUT_BYTES")
+                             "MAX_DEFINITION_BYTES", "MAX_LIST_ITEMS", "MAX_STEP_INPUT_BYTES",
+                             "FOR_EACH_MAX_ITEMS")
 
 
 def unknown_key_message(key: str) -> str:

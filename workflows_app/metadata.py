@@ -54,7 +54,7 @@ from engine import (
     type_registry,
 )
 from engine.conditions import available_operators
-from engine.definition import STEPS_ROOT, StepScopeChain, draft_step_outputs
+from engine.definition import STEPS_ROOT, StepScopeChain, draft_step_outputs, step_scopes
 from engine.definition import trigger_scope as engine_trigger_scope
 from engine.errors import EngineError, ValueParseError
 from engine.operators.base import Operator
@@ -375,6 +375,34 @@ class _ScopeReport:
             if depth + 1 < max_depth:
                 self.walk(path, child.type, child_labels, group, step, schema, depth + 1,
                           max_depth)
+
+
+def nested_scope_metadata(definition: object, at: str, *, max_depth: int = MAX_DEPTH,
+                          inline: bool = False) -> dict[str, Any] | None:
+    """Like `scope_metadata`, for the step at path `at` of `definition`, nested
+    ones included (`steps[0].params.steps[1]`): the references that step may use,
+    with `item.*` inside a `for_each` and the steps before it on every level.
+    None when that place cannot be worked out yet (its flow step does not compile)."""
+    scope = step_scopes(definition).get(at)
+    if scope is None:
+        return None
+    report = _ScopeReport()
+    for name, field in scope.fields().items():
+        depth = STEP_OUTPUT_DEPTH + 1 if name == STEPS_ROOT else max_depth
+        report.add(name, field, labels=[field.display_label], group=field.display_label,
+                   step=None, schema=scope)
+        report.walk(name, field.type, [field.display_label], field.display_label, None, scope,
+                    1, depth)
+    types = {spec: type_entry(value_type) for spec, value_type in report.types.items()}
+    if inline:
+        for entry in report.paths.values():
+            described = types.get(entry["type"]) if entry["selectable"] else None
+            offered = set(entry["ops"])
+            entry["input"] = described["input"] if described else None
+            entry["operators"] = ([operator for operator in described["operators"]
+                                   if operator["name"] in offered] if described else [])
+    return json_safe({"at": at, "paths": list(report.paths.values()), "types": types,
+                      "compatible": _compatible(report)})
 
 
 def scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH,

@@ -51,7 +51,7 @@ def test_scope_of_a_trigger(superuser) -> None:
                                "config": {"model": "demo.order"}}
     paths = {item["path"]: item for item in body["paths"]}
     total = paths["record.total_amount"]
-    assert (total["type"], total["label"]) == ("Number", "Order \u203a Total amount")
+    assert (total["type"], total["label"]) == ("Number", "Order now \u203a Total amount")
     assert total["input"]["widget"] == "number"
     ops = {op["name"]: op for op in total["operators"]}
     assert {"gte", "between", "changed", "changed_to"} <= set(ops)

@@ -132,11 +132,32 @@ def test_steps_after_a_branch_see_its_steps_as_may_be_missing(flow_world):
     validated = flow_world.validate(definition(
         paths_step("choose", [mail("big")]),
         {"key": "both", "type": "together", "params": {"steps": [mail("side")]}},
-        mail("after", subject="{{ steps.big.message_id }} {{ steps.side.message_id }}"),
+        mail("after", subject='{{ steps.big.message_id | default:"-" }} '
+                              "{{ steps.side.message_id }}"),
     ))
     scope = validated.step("after").schema
     assert scope.lookup("steps.big").extra[MAY_BE_MISSING] == "choose"
     assert MAY_BE_MISSING not in scope.lookup("steps.side").extra
+
+
+def test_a_value_that_may_be_missing_must_be_handled(flow_world):
+    errors = flow_world.errors(definition(
+        paths_step("choose", [mail("big")]),
+        mail("after", subject="{{ steps.big.message_id }}"),
+    ))
+    assert errors == ['steps[1].params.subject: {{ steps.big.message_id }}: may be missing (it '
+                      'comes from a step inside "choose" that may not have run); give a '
+                      'default: {{ steps.big.message_id | default:"..." }}']
+    errors = flow_world.errors(definition(
+        paths_step("choose", [mail("big")]),
+        mail("after", to={"ref": "steps.big.message_id"}),
+    ))
+    assert len(errors) == 1 and errors[0].startswith(
+        "steps[1].params.to[0]: steps.big.message_id may be missing")
+    flow_world.validate(definition(  # a condition on it is fine: is_set, or unset fails
+        paths_step("choose", [mail("big")]),
+        {**mail("after"), "when": {"ref": "steps.big.message_id", "op": "is_set"}},
+    ))
 
 
 def test_nesting_depth_is_limited(flow_world):

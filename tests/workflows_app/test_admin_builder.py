@@ -259,7 +259,7 @@ def test_metadata_describes_triggers_steps_and_scope(admin_client_: Client,
     assert http["timeout_seconds"]["default"] == 10
     paths = {entry["path"]: entry for entry in metadata["scope"]["paths"]}
     assert paths["record.total_amount"]["type"] == "Number"
-    assert paths["record.customer.email"]["label"] == "Order \u203a Customer \u203a Email"
+    assert paths["record.customer.email"]["label"] == "Order now \u203a Customer \u203a Email"
     # model.created has no value from before the save: no changed* operators
     assert "changed" not in paths["record.total_amount"]["ops"]
     assert "gte" in paths["record.total_amount"]["ops"]

@@ -64,3 +64,54 @@ def test_a_failed_run_is_mailed_to_ops_with_the_step_and_the_error(demo) -> None
     assert "Step: Post the order to the warehouse" in message.body
     assert step.error and step.error in message.body
     assert 'started by "Order A-1001 updated"' in message.body
+
+
+def _subjects(to: str) -> list[str]:
+    return [item.subject for item in mail.outbox if item.to == [to]]
+
+
+def test_route_new_orders_sends_big_orders_to_sales_and_tells_the_customer(demo) -> None:
+    from tests.workflows_app.support import order as new_order
+
+    big = new_order("7000.00", number="R-BIG")
+    small = new_order("20.00", number="R-SMALL")
+    drain()
+    assert _subjects("sales@example.com") == ["Sales: new big order R-BIG"]
+    to_customer = [item for item in mail.outbox if item.subject.startswith("Who looks after")]
+    bodies = {item.subject: item.body for item in to_customer}
+    assert "Big order" in bodies[f"Who looks after order {big.number}"]
+    assert "otherwise" in bodies[f"Who looks after order {small.number}"]
+    assert "Sales was told: no" in bodies[f"Who looks after order {small.number}"]
+
+
+def test_chase_mails_ops_only_about_orders_nobody_confirmed_during_the_wait(demo) -> None:
+    from workflows_app.models import StepStatus
+
+    chase = Workflow.objects.get(name="Chase orders still submitted")
+    usd, chf = Order.objects.get(number="A-1001"), Order.objects.get(number="A-1012")
+    Order.objects.filter(pk=chf.pk).update(currency="CHF")  # not confirmed automatically
+    for placed in (Order.objects.get(pk=usd.pk), Order.objects.get(pk=chf.pk)):
+        placed.status = "submitted"
+        placed.save()
+    drain()  # "Confirm submitted orders" confirms the USD one; both chases wait
+    waiting = Run.objects.filter(workflow=chase, status=RunStatus.WAITING)
+    assert waiting.count() == 2
+    past = timezone.now() - timedelta(seconds=1)
+    StepRun.objects.filter(run__in=waiting, status=StepStatus.WAITING).update(due_at=past)
+    waiting.update(due_at=past)
+    drain()
+    assert _subjects("ops@example.com") == ["Order A-1012 is still submitted"]
+
+
+def test_each_critical_alert_of_a_webhook_batch_is_mailed_once(demo, client) -> None:
+    from django.urls import reverse
+
+    workflow = Workflow.objects.get(name="Mail ops about each monitoring alert")
+    response = client.post(reverse("workflows_app:webhook", args=[workflow.webhook_token]),
+                           data={"alerts": [{"name": "disk full", "severity": "critical"},
+                                            {"name": "slow page", "severity": "info"},
+                                            {"name": "db down", "severity": "critical"}]},
+                           content_type="application/json")
+    assert response.status_code < 300
+    drain()
+    assert _subjects("ops@example.com") == ["Critical alert disk full", "Critical alert db down"]

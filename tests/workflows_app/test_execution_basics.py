@@ -578,11 +578,13 @@ def test_run_again_starts_a_new_run_on_the_live_version(receiver, allow_local_ht
 
 @pytest.mark.django_db
 def test_a_step_never_sees_records_outside_registered_fields(receiver, allow_local_http):
-    """The event snapshot holds what the record looked like when the event happened."""
+    """`trigger.record` holds what the record looked like when the event happened;
+    `record` is the record as it is when the step runs."""
     buyer = customer("Grace Hopper", "grace@example.net")
     workflow = create_workflow("Snapshot", [
         http_step("notify", receiver.url("/notify"), params={
             "body": {"order": "{{ record.number }}", "total": "{{ record.total_amount }}",
+                     "then": "{{ trigger.record.total_amount }}",
                      "who": "{{ record.customer.name }}"}}),
     ])
     created = order("123.45", number="S-1", customer_obj=buyer)
@@ -591,4 +593,9 @@ def test_a_step_never_sees_records_outside_registered_fields(receiver, allow_loc
     [run] = runs_of(workflow)
     assert run.status == RunStatus.SUCCEEDED
     [call] = receiver.received("/notify")
-    assert call.json == {"order": "S-1", "total": "123.45", "who": "Grace Hopper"}
+    assert call.json == {"order": "S-1", "total": "999.00", "then": "123.45",
+                         "who": "Grace Hopper"}
+    seen = steps_of(run)["notify"].attempts_log[-1]["seen"]
+    assert seen == {"record.number": "S-1", "record.total_amount": "999.00",
+                    "trigger.record.total_amount": "123.45",
+                    "record.customer.name": "Grace Hopper"}

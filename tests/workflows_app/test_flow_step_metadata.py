@@ -42,3 +42,23 @@ def test_a_nested_step_is_checked_at_its_place():
     paths = {error.path for error in errors}
     assert "steps[0].params.paths[0].when" in paths
     assert "steps[0].params.paths[0].steps[0].params.to[0]" in paths
+
+
+def test_a_nested_step_is_offered_the_item_and_the_steps_before_it():
+    from workflows_app.metadata import nested_scope_metadata
+
+    definition = {
+        "schema_version": 1, "name": "x",
+        "trigger": {"type": "manual", "inputs": [{"name": "alerts", "type": "JSON"}]},
+        "steps": [{"key": "each", "type": "for_each", "params": {
+            "items": {"ref": "inputs.alerts"},
+            "steps": [{"key": "first", "type": "filter", "params": {"condition": {}}},
+                      {"key": "second", "type": "filter", "params": {}}]}}]}
+    scope = nested_scope_metadata(definition, "steps[0].params.steps[1]")
+    paths = {entry["path"]: entry for entry in scope["paths"]}
+    assert paths["item"]["name"] == "Current item" and paths["item_index"]["type"] == "Number"
+    assert "steps.first.passed" in paths
+    assert "steps.second" not in paths
+    outside = nested_scope_metadata(definition, "steps[0]")
+    assert "item" not in {entry["path"] for entry in outside["paths"]}
+    assert nested_scope_metadata(definition, "steps[7]") is None

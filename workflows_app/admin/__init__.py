@@ -12,11 +12,12 @@ One module per concern:
 """
 
 # Run history (runs, events, "why didn't it run?"): runs.py, events.py, why.py.
+from workflows_app.admin.approvals import ApprovalAdmin
 from workflows_app.admin.events import EventAdmin
 from workflows_app.admin.runs import RunAdmin
 from workflows_app.admin.workflow import WorkflowAdmin
 from workflows_app.connections.admin import ConnectionAdmin
 from workflows_app.work.admin import NotificationAdmin, TaskAdmin
 
-__all__ = ["ConnectionAdmin", "EventAdmin", "NotificationAdmin", "RunAdmin", "TaskAdmin",
-           "WorkflowAdmin"]
+__all__ = ["ApprovalAdmin", "ConnectionAdmin", "EventAdmin", "NotificationAdmin", "RunAdmin",
+           "TaskAdmin", "WorkflowAdmin"]

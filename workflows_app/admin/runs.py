@@ -45,6 +45,7 @@ from workflows_app.admin.run_display import (
     human_duration,
     status_badge,
 )
+from workflows_app.admin.run_tree import nested_rounds
 from workflows_app.execution.redaction import event_payload_for
 from workflows_app.extras import live_updates_enabled
 from workflows_app.live import markers
@@ -340,10 +341,15 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         for index, step in enumerate(definition_steps):
             key = str(step.get("key", index))
             seen.add(key)
-            items.append(_step_item(index, key, str(step.get("type", "")), rows.get(key),
-                                    first_failed, step))
+            item = _step_item(index, key, str(step.get("type", "")), rows.get(key),
+                              first_failed, step)
+            if isinstance(step, dict):
+                item["nested"] = nested_rounds(
+                    step, key, rows, lambda i, k, t, r, s: _step_item(i, k, t, r, first_failed, s))
+            items.append(item)
+        nested_keys = {key for key in rows if "." in key}  # shown under their flow step
         for key, row in rows.items():  # rows without a step in the definition (defensive)
-            if key not in seen:
+            if key not in seen and key not in nested_keys:
                 items.append(_step_item(row.index, key, row.step_type, row, first_failed, {}))
         return items
 
@@ -422,10 +428,22 @@ def _step_item(index: int, key: str, step_type: str, row: StepRun | None,
         "outputs_json": run_display.pretty_json(row.outputs) if row and row.outputs else "",
         "attempts_log": [_attempt(entry) for entry in (row.attempts_log if row else [])
                          if isinstance(entry, dict)],
+        "seen": _seen(row),
         "is_first_failure": bool(row) and key == first_failed,
         "on_error": step.get("on_error", "stop"),
         "has_when": "when" in step,
     }
+
+
+def _seen(row: StepRun | None) -> list[tuple[str, str, Any]]:
+    """The record values the step's last attempt used, as (path, when, value):
+    `record.*` read when it ran, `trigger.record.*` from when the event happened."""
+    for entry in reversed(row.attempts_log if row else []):
+        if isinstance(entry, dict) and isinstance(entry.get("seen"), dict):
+            return [(path, _("when it happened") if path.startswith("trigger.")
+                     else _("when the step ran"), value)
+                    for path, value in entry["seen"].items()]
+    return []
 
 
 def _attempt(entry: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from workflows_app.api.exceptions import not_found
 from workflows_app.api.schema import DocsView, SchemaView
+from workflows_app.api.views.approvals import ApprovalDecisionView, ApprovalView
 from workflows_app.api.views.events import EventViewSet
 from workflows_app.api.views.metadata import MetadataView, OptionsView, ScopeView
 from workflows_app.api.views.root import RootView
@@ -25,6 +26,8 @@ router.register("events", EventViewSet, basename="event")
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", RootView.as_view(), name="root"),
     path("metadata/", MetadataView.as_view(), name="metadata"),
+    path("approvals/<int:pk>/", ApprovalView.as_view(), name="approval"),
+    path("approvals/<int:pk>/decide/", ApprovalDecisionView.as_view(), name="approval-decide"),
     path("metadata/scope/", ScopeView.as_view(), name="metadata-scope"),
     path("metadata/options/", OptionsView.as_view(), name="metadata-options"),
     # No database work: not wrapped in a transaction even with ATOMIC_REQUESTS (and

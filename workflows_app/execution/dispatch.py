@@ -23,6 +23,7 @@ from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE, lease_until
 from workflows_app.execution.redaction import redact_event_payload
 from workflows_app.execution.search_text import fill_search_texts, search_text_for
+from workflows_app.execution.signals import events_dispatched
 from workflows_app.execution.values import event_values
 from workflows_app.models import (
     Event,
@@ -311,3 +312,4 @@ def _mark_dispatched(events: list[Event]) -> None:
         event.dispatched_at = now
         event.dispatch_attempts += 1
     statements.update(events, ["status", "dispatched_at", "dispatch_attempts", "search_text"])
+    events_dispatched.send(dispatch_pending, events=events)

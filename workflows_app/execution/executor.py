@@ -62,6 +62,7 @@ from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil, is_retryable
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE
+from workflows_app.execution.live_records import make_live, values_seen
 from workflows_app.execution.recording import deferred_inserts
 from workflows_app.execution.redaction import redact_inputs, redact_text
 from workflows_app.execution.run_state import FINAL_RUN_STATUSES, Finish, RunState, error_text
@@ -90,6 +91,8 @@ class Attempt:
     inputs: dict[str, Any] = field(default_factory=dict)
     secrets: list[Any] = field(default_factory=list)
     context: StepContext | None = None
+    #: The values of the live and snapshot references the step used (run history).
+    seen: dict[str, Any] | None = None
     budget: float = 60.0
     started: float = 0.0  # monotonic
 
@@ -208,6 +211,7 @@ class Executor:
                 continue
             state.values = event_values(state.run.event, state.definition.scope)
             state.values["steps"] = {}
+            state.live = make_live(state.values, state.definition.scope)
             self._note_interruptions(state)
         self._update_held()
 
@@ -351,11 +355,12 @@ class Executor:
         row.inputs = json_value(shown)
         budget = self.step_timeout
         context = StepContext(run_id=state.pk, workflow_id=state.run.workflow_id,
-                              step_key=step.key, attempt=row.attempt, now=now,
+                              step_key=row.key, attempt=row.attempt, now=now,
                               values=state.values, chain=tuple(state.run.chain),
                               schema=step.schema, deadline=time.monotonic() + budget)
         return Attempt(state, step, row, inputs=inputs, secrets=secrets, context=context,
-                       budget=budget)
+                       budget=budget, seen=values_seen(step, state.values, state.definition,
+                                                        secrets))
 
     def _run_inline(self, attempt: Attempt) -> bool:
         self._apply(attempt, call_step(attempt))
@@ -383,19 +388,19 @@ class Executor:
             state.finish = Finish(RunStatus.WAITING, due_at=outcome.flow.due)
         elif isinstance(outcome.flow, StopRun):
             state.record(row, StepStatus.SUCCEEDED, outputs=json_value(outcome.flow.outputs),
-                         note=outcome.flow.reason, duration_ms=outcome.duration_ms)
-            state.skip_rest(step, outcome.flow.reason)
-            state.finish = Finish(RunStatus.SUCCEEDED)
+                         note=outcome.flow.reason, duration_ms=outcome.duration_ms,
+                         seen=attempt.seen)
+            state.stop_here(step, row, outcome.flow.reason)
         elif outcome.error is not None or outcome.flow is not None:
             message = redact_text(error_text(outcome.error or outcome.flow), attempt.secrets)
             logger.info("run %s step %s attempt %s failed: %s", state.pk, step.key,
                         row.attempt, message)
             state.record(row, StepStatus.FAILED, error=message,
-                         duration_ms=outcome.duration_ms)
+                         duration_ms=outcome.duration_ms, seen=attempt.seen)
             state.after_failure(step, row, retryable=is_retryable(outcome.error))
         else:
             state.record(row, StepStatus.SUCCEEDED, outputs=json_value(outcome.outputs or {}),
-                         note=notes, duration_ms=outcome.duration_ms)
+                         note=notes, duration_ms=outcome.duration_ms, seen=attempt.seen)
             state.advance(step, row)
 
     # -- io steps in the pool ----------------------------------------------------------
@@ -626,7 +631,8 @@ class _Snapshot:
         self.attempt = attempt
         state = attempt.state
         self.row_fields = {name: getattr(attempt.row, name) for name in checkpoints.ROW_FIELDS}
-        self.position = state.position
+        self.cursor = state.cursor()
+        self.values = dict(state.values)
         self.finish = state.finish
         self.dirty = list(state.dirty)
         self.rows = dict(state.rows)
@@ -637,7 +643,9 @@ class _Snapshot:
         state = self.attempt.state
         for name, value in self.row_fields.items():
             setattr(self.attempt.row, name, value)
-        state.position = self.position
+        state.restore_cursor(self.cursor)
+        state.values.clear()
+        state.values.update(self.values)
         state.finish = self.finish
         state.dirty[:] = self.dirty
         state.rows = self.rows

@@ -1,8 +1,12 @@
-"""What a running step may raise to change the flow of its run."""
+"""What a running step may raise to change the flow of its run, and what a flow
+step with nested steps (`branch`, `for_each`) gives the executor to run them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 class StepFlow(Exception):
@@ -18,7 +22,8 @@ class WaitUntil(StepFlow):
 
 
 class StopRun(StepFlow):
-    """End the run now as `succeeded`; the remaining steps are skipped (`filter`)."""
+    """End the run now as `succeeded`; the remaining steps are skipped (`filter`).
+    Inside nested steps (a path, an item) it ends only that list."""
 
     def __init__(self, reason: str, outputs: dict | None = None) -> None:
         super().__init__(reason)
@@ -45,3 +50,63 @@ class StepError(Exception):
 def is_retryable(error: BaseException | None) -> bool:
     """Whether another attempt might succeed where `error` failed (see `StepError`)."""
     return bool(getattr(error, "retryable", True))
+
+
+@dataclass(frozen=True)
+class Round:
+    """One pass through one nested step list: which list (`place`, as the
+    definition's `CompiledStep.children` names it), the part of the checkpoint
+    key that tells this pass apart (`route`, `each[3]`) and the extra scope values
+    the nested steps see (`item`, `item_index`)."""
+
+    place: str
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+class NestedPlan:
+    """What a flow step decided when its run reached it: how many rounds of nested
+    steps to run, and each round. `memo` is JSON kept in the step's checkpoint (as
+    its inputs), from which the step rebuilds the same plan when the run resumes,
+    so a crash, a retry or a changed record never makes it decide differently."""
+
+    def __init__(self, count: int, memo: dict[str, Any], outputs: dict[str, Any]) -> None:
+        self.count = count
+        self.memo = memo
+        self.outputs = outputs
+
+    def round(self, index: int) -> Round:
+        raise NotImplementedError
+
+
+class NestedSteps:
+    """Mixin of step types whose params hold nested step lists and which the
+    executor runs by expanding them in place (`branch`, `for_each`): instead of
+    `run`, it calls `plan` and runs the rounds of nested steps the plan lists,
+    each nested step checkpointed under its own key (`<round key>.<step key>`,
+    e.g. `each[3].notify`), then records the plan's `outputs` as the step's."""
+
+    def plan(self, step: Any, inputs: dict[str, Any], memo: Mapping[str, Any] | None,
+             values: Mapping[str, Any], now: datetime) -> NestedPlan:
+        """Decide (first time: from `inputs` and scope `values`) or rebuild (from
+        the `memo` kept in the checkpoint) what to run."""
+        raise NotImplementedError
+
+    def history_rounds(self, key: str, raw_params: Mapping[str, Any],
+                       memo: Mapping[str, Any] | None) -> list[HistoryRound]:
+        """For the run history: every round this step has or could have had (each
+        path, each item), with its label and what the memo says about it."""
+        return []
+
+
+@dataclass(frozen=True)
+class HistoryRound:
+    """One round as the run history shows it: its nested steps are at `place` in
+    the definition and checkpointed under `<key>.<step key>`."""
+
+    place: str
+    key: str
+    label: str
+    #: "taken", "not taken", "" (items: from their steps' statuses).
+    state: str = ""
+    note: str = ""

@@ -18,3 +18,8 @@ runs_changed = Signal()
 #: Runs reached a final status (`succeeded` or `failed`). Keyword arguments:
 #: `runs` (a list of `Run` objects whose `status` and `error` hold the result).
 runs_finished = Signal()
+
+#: Events were dispatched (matched against the workflows listening to them).
+#: Keyword arguments: `events` (a list of `Event` objects). Sent inside the
+#: dispatching transaction; steps that wait for changes or events wake their runs.
+events_dispatched = Signal()

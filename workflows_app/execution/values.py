@@ -7,6 +7,7 @@ from typing import Any
 
 from engine import ScopeSchema
 from engine.types import ObjectType, Record, User, ValueType
+from workflows_app.execution.live_records import snapshot_values
 from workflows_app.execution.snapshot import LazyRecord, SnapshotRecord
 from workflows_app.models import Event
 from workflows_app.records import user_model_label
@@ -53,4 +54,4 @@ def event_values(event: Event, scope: ScopeSchema) -> dict[str, Any]:
     if isinstance(payload.get("event"), Mapping):
         event_data.update(payload["event"])
     values["event"] = event_data
-    return values
+    return snapshot_values(values, scope)

@@ -1,6 +1,7 @@
 """Models of the workflows app: definitions and their versions, events, runs, the
 webhook delivery log and schedule state."""
 
+from workflows_app.models.approval import Approval, ApprovalStatus
 from workflows_app.models.connection import Connection
 from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
 from workflows_app.models.notification import Notification
@@ -13,6 +14,8 @@ from workflows_app.models.webhook import WebhookDelivery
 from workflows_app.models.workflow import Workflow, WorkflowVersion
 
 __all__ = [
+    "Approval",
+    "ApprovalStatus",
     "Connection",
     "Event",
     "EventStatus",

@@ -102,7 +102,8 @@ class StepRun(models.Model):
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE,
                             related_name="steps")
     index = models.PositiveIntegerField(_("position"))
-    key = models.CharField(_("step"), max_length=64)
+    key = models.CharField(_("step"), max_length=255, help_text=_(
+        "The step key; for nested steps with the rounds they are in (each[3].notify)."))
     step_type = models.CharField(_("type"), max_length=64)
     status = models.CharField(_("status"), max_length=16, choices=StepStatus.choices,
                               default=StepStatus.PENDING)
@@ -123,6 +124,11 @@ class StepRun(models.Model):
         verbose_name_plural = _("step runs")
         constraints = [
             models.UniqueConstraint(fields=["run", "key"], name="step_run_unique"),
+        ]
+        indexes = [
+            # Steps waiting for something (a change, an event, another run): few rows.
+            models.Index(fields=["step_type"], condition=Q(status="waiting"),
+                         name="steprun_waiting_idx"),
         ]
 
     def __str__(self) -> str:

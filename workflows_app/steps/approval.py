@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
+
 from engine import DefinitionError, Output, Param, StepType, step_registry
-from engine.steps import StepCheck
+from engine.errors import join_path
+from engine.steps import StepCheck, WaitContext, WaitOver
 from engine.types import ArrayType, Choice, Duration, String, Text, User
 from engine.types.structure import StructField, StructType
-from workflows_app.steps.types import not_runnable_yet
+from workflows_app.execution.flow import WaitUntil
+from workflows_app.models import Approval, ApprovalStatus
 
 #: Who may decide: users and/or groups (by name).
 ASSIGNEES = StructType((
@@ -16,13 +21,18 @@ ASSIGNEES = StructType((
     StructField("groups", ArrayType(String()), "Groups", required=False,
                 help="Names of groups whose members may decide."),
 ), type_name="Assignees", label="Who decides")
+#: How long a run waits for a decision without a timeout before looking again (a
+#: decision wakes it at once).
+NO_TIMEOUT_RECHECK = timedelta(days=1)
 
 
 @step_registry.register
-class Approval(StepType):
-    """Parks the run until one of the assignees approves or rejects (in the admin,
-    from a link in a notification, or through the API), with an optional comment,
-    or until `timeout`. Outputs the decision and who made it, for a later `branch`."""
+class AskApproval(StepType):
+    """Parks the run until one of the assignees approves or rejects (on the
+    approval's admin page, which a notification can link to, or through the API),
+    with an optional comment, or until `timeout`. Outputs the decision
+    (`approved`, `rejected`, `timed_out`), who made it and the comment, for a
+    later `branch`. Asked once per step (and per loop item)."""
 
     key = "approval"
     label = "Ask for approval"
@@ -34,14 +44,48 @@ class Approval(StepType):
         Param("timeout", Duration(), "Give up after", required=False),
     )
     outputs = (
-        Output("decision", Choice(options=[("approved", "Approved"), ("rejected", "Rejected"),
-                                           ("timed_out", "Timed out")]), "Decision"),
+        Output("decision", Choice(options=[(ApprovalStatus.APPROVED, "Approved"),
+                                           (ApprovalStatus.REJECTED, "Rejected"),
+                                           (ApprovalStatus.TIMED_OUT, "Timed out")]),
+               "Decision"),
         Output("decided_by", User(), "Decided by"),
         Output("comment", String(), "Comment"),
+        Output("approval_id", String(), "Approval"),
     )
+    transactional = True
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
-        return not_runnable_yet(step, self.key)
+        raw = step.raw_params.get("assignees")
+        if isinstance(raw, dict) and not (raw.get("users") or raw.get("groups")):
+            return [DefinitionError(join_path(join_path(step.path, "params"), "assignees"),
+                                    "name at least one user or group who may decide")]
+        return []
 
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
-        raise NotImplementedError("approval is not available yet")
+        timeout = inputs.get("timeout")
+        due = context.now + timeout if timeout else None
+        assignees = inputs.get("assignees") or {}
+        approval, created = Approval.objects.get_or_create(
+            run_id=context.run_id, step_key=context.step_key,
+            defaults={"title": str(inputs.get("title") or "")[:500], "due_at": due,
+                      "groups": [str(group) for group in assignees.get("groups") or []]})
+        if created:
+            approval.users.set([getattr(user, "record_pk", user)
+                                for user in assignees.get("users") or []])
+        raise WaitUntil(due or context.now + NO_TIMEOUT_RECHECK)
+
+    def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
+        approval = Approval.objects.filter(run_id=wait.run_id, step_key=wait.key).first()
+        if approval is None:
+            return WaitOver(outputs={"decision": ApprovalStatus.TIMED_OUT})
+        if approval.is_pending:
+            if approval.due_at is not None and approval.due_at <= wait.now:
+                Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
+                    status=ApprovalStatus.TIMED_OUT, decided_at=timezone.now())
+                return WaitOver(outputs={"decision": ApprovalStatus.TIMED_OUT,
+                                         "approval_id": str(approval.pk)})
+            return WaitOver(wait_until=approval.due_at or wait.now + NO_TIMEOUT_RECHECK)
+        return WaitOver(outputs={"decision": approval.status,
+                                 "decided_by": approval.decided_by_id,
+                                 "comment": approval.comment,
+                                 "approval_id": str(approval.pk)})

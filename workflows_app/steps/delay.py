@@ -6,9 +6,11 @@ from typing import Any
 
 from engine import DefinitionError, Output, Param, StepType, step_registry
 from engine.errors import join_path
-from engine.steps import StepCheck
-from engine.types import DateTime, Duration
+from engine.steps import StepCheck, WaitContext, WaitOver
+from engine.types import Bool, DateTime, Duration
 from workflows_app.execution.flow import WaitUntil
+
+RECHECK = "recheck"
 
 
 @step_registry.register
@@ -17,6 +19,9 @@ class Delay(StepType):
 
     Give either `duration` ("2 days") or `until` (a DateTime, usually a reference
     such as `{"ref": "record.created_at"}`); a due time in the past continues at once.
+    With `recheck` (the default for new steps), the workflow's conditions are
+    checked again when the wait is over, on the record as it is then; when they
+    no longer hold the run ends quietly there (succeeded, later steps not run).
     """
 
     key = "delay"
@@ -26,6 +31,10 @@ class Delay(StepType):
     params = (
         Param("duration", Duration(), "For", required=False, help='e.g. "2 days".'),
         Param("until", DateTime(), "Until", required=False),
+        Param(RECHECK, Bool(), "Re-check the workflow's conditions after waiting",
+              required=False, default=True,
+              help="Stop here if they no longer hold (e.g. the order was confirmed "
+                   "meanwhile)."),
     )
     outputs = (Output("resumed_at", DateTime(), "Resumed at"),)
     marks_start = False
@@ -42,3 +51,16 @@ class Delay(StepType):
         if due <= context.now:
             return {"resumed_at": context.now.isoformat()}
         raise WaitUntil(due)
+
+    def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
+        compiled = step.params.get(RECHECK)
+        recheck = compiled.resolve(wait.values) if compiled is not None else True
+        if not recheck:
+            return None
+        result = wait.conditions.explain(wait.values, now=wait.now)
+        if result.matched:
+            return None
+        failure = result.first_failure()
+        why = failure.message if failure and failure.message else "they do not hold"
+        return WaitOver(stop=f"the workflow's conditions no longer hold after the wait ({why}); "
+                             "the steps after it were not run")

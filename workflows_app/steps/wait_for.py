@@ -1,22 +1,36 @@
 """`wait_for`: wait until a condition on the live record holds, or a named event
-happens, or a timeout."""
+happens, at most for a while."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from engine import DefinitionError, Output, Param, StepType, step_registry
-from engine.steps import StepCheck
+from django.db import transaction
+from django.utils import timezone
+
+from engine import Condition, DefinitionError, Output, Param, StepType, step_registry
+from engine.errors import join_path
+from engine.steps import StepCheck, WaitContext, WaitOver
 from engine.types import Choice, Duration, String
 from engine.types.condition import ConditionTree
-from workflows_app.steps.types import not_runnable_yet
+from workflows_app.execution.flow import WaitUntil
+from workflows_app.execution.signals import events_dispatched
+from workflows_app.models import Event, Run, RunStatus, StepRun, StepStatus
+from workflows_app.triggers.event.declared import get_declared_event
+
+OUTCOMES = Choice(options=[("condition", "Condition held"), ("event", "Event happened"),
+                           ("timeout", "Timed out")])
+EVENT_TRIGGER = "event"
 
 
 @step_registry.register
 class WaitFor(StepType):
-    """Parks the run until `condition` (on the record as it is now) holds or the
-    event named `event` is emitted, at most for `timeout`; woken by the matching
-    change or event. Outputs which happened."""
+    """Parks the run until `condition` holds on the record as it is now, or the
+    declared event named `event` is emitted, at most for `timeout`. The run is
+    woken by the matching change of its record or by the event (no polling), and
+    outputs which happened: `condition`, `event` or `timeout`. A condition that
+    already holds goes on at once."""
 
     key = "wait_for"
     label = "Wait for"
@@ -29,13 +43,75 @@ class WaitFor(StepType):
               help='A declared event name, e.g. "payment.received".'),
         Param("timeout", Duration(), "At most", help='e.g. "3 days".'),
     )
-    outputs = (Output("outcome", Choice(options=[("condition", "Condition held"),
-                                                  ("event", "Event happened"),
-                                                  ("timeout", "Timed out")]), "What happened"),)
+    outputs = (Output("outcome", OUTCOMES, "What happened"),)
     marks_start = False
 
     def check(self, step: StepCheck) -> list[DefinitionError]:
-        return not_runnable_yet(step, self.key)
+        params_path = join_path(step.path, "params")
+        given = [name for name in ("condition", "event") if step.raw_params.get(name)]
+        if len(given) != 1:
+            return [DefinitionError(params_path, 'give either "condition" or "event" '
+                                                 "(exactly one)")]
+        if given == ["event"]:
+            name = step.raw_params["event"]
+            if get_declared_event(name) is None:
+                return [DefinitionError(join_path(params_path, "event"),
+                                        f"no event named {name!r} is declared")]
+            return []
+        return Condition.check(step.raw_params["condition"], step.schema,
+                               path=join_path(params_path, "condition"))
 
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
-        raise NotImplementedError("wait_for is not available yet")
+        if inputs.get("condition"):
+            condition = Condition.compile(inputs["condition"], context.schema)
+            if condition.evaluate(context.values, now=context.now):
+                return {"outcome": "condition"}
+        raise WaitUntil(context.now + inputs["timeout"])
+
+    def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
+        timeout = step.params["timeout"].resolve(wait.values)
+        since = wait.since or wait.now
+        if step.params.get("condition") is not None:
+            condition = Condition.compile(step.raw_params["condition"], step.schema)
+            if condition.evaluate(wait.values, now=wait.now):
+                return WaitOver(outputs={"outcome": "condition"})
+        else:
+            name = step.raw_params.get("event")
+            if Event.objects.filter(trigger_type=EVENT_TRIGGER, target=name,
+                                    occurred_at__gte=since).exists():
+                return WaitOver(outputs={"outcome": "event"})
+        due = since + timeout
+        if wait.now >= due:
+            return WaitOver(outputs={"outcome": "timeout"})
+        return WaitOver(wait_until=due)
+
+
+def wake_waiters(sender: Any, events: Iterable[Event], **kwargs: Any) -> None:
+    """Make the runs waiting in a `wait_for` for these events due now: those whose
+    record changed (the same record as their own event's) and those waiting for
+    a named event that happened. Runs in the dispatching transaction."""
+    records = {(event.record_model, event.record_pk) for event in events
+               if event.record_model and event.trigger_type.startswith("model.")}
+    names = {event.target for event in events if event.trigger_type == EVENT_TRIGGER}
+    if not records and not names:
+        return
+    waiting = StepRun.objects.filter(step_type=WaitFor.key, status=StepStatus.WAITING)
+    run_ids: set[int] = set()
+    for model, pk in records:
+        run_ids.update(waiting.filter(run__event__record_model=model, run__event__record_pk=pk,
+                                      inputs__condition__isnull=False)
+                       .values_list("run_id", flat=True))
+    if names:
+        run_ids.update(waiting.filter(inputs__event__in=list(names))
+                       .values_list("run_id", flat=True))
+    if not run_ids:
+        return
+    now = timezone.now()
+    waiting.filter(run_id__in=run_ids).update(due_at=now)
+    Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(due_at=now)
+    from workflows_app.execution.wakeups import wake_soon
+
+    transaction.on_commit(wake_soon)
+
+
+events_dispatched.connect(wake_waiters, dispatch_uid="workflows_wait_for_wake")

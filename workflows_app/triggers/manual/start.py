@@ -136,7 +136,8 @@ def _clean_all(fields: Any, inputs: Mapping[str, Any], cleaned: dict[str, Any],
             errors[scope_field.name] = exc.reason
 
 
-def start_manual_run(workflow: Workflow, inputs: Mapping[str, Any], user: Any) -> Event:
+def start_manual_run(workflow: Workflow, inputs: Mapping[str, Any], user: Any, *,
+                     dedupe_key: str | None = None) -> Event:
     """Record a `manual` event for `workflow` with the checked `inputs`, started by
     `user`; a worker creates and runs the run after the commit.
 
@@ -154,7 +155,9 @@ def start_manual_run(workflow: Workflow, inputs: Mapping[str, Any], user: Any) -
             record_model = _record_model(scope_field.type)
             record_pk = cleaned[scope_field.name]
             break
-    who = user.get_username() if actor_id else "an API call"
+    who = user.get_username() if actor_id else ("another workflow" if dedupe_key
+                                                  else "an API call")
     with transaction.atomic():
         return Manual.record_start(workflow, cleaned, actor_id=actor_id, who=who,
-                                   record_model=record_model, record_pk=record_pk)
+                                   record_model=record_model, record_pk=record_pk,
+                                   dedupe_key=dedupe_key)

@@ -96,8 +96,11 @@ class Manual(Trigger):
 
     @classmethod
     def record_start(cls, workflow: Workflow, inputs: dict[str, Any], *, actor_id: int | None,
-                     who: str, record_model: str = "", record_pk: Any = "") -> Event:
-        """Record that `who` started `workflow` with the checked `inputs` (JSON)."""
+                     who: str, record_model: str = "", record_pk: Any = "",
+                     dedupe_key: str | None = None) -> Event:
+        """Record that `who` started `workflow` with the checked `inputs` (JSON);
+        `dedupe_key` makes a repeated start (of one `workflow.run` step) impossible."""
         return cls.record(payload={INPUTS: inputs}, workflow=workflow,
                           summary=f'"{workflow.name}" started by {who}', actor_id=actor_id,
-                          record_model=record_model, record_pk=record_pk)
+                          record_model=record_model, record_pk=record_pk,
+                          dedupe_key=dedupe_key)

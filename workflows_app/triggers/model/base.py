@@ -27,7 +27,9 @@ class ModelTrigger(Trigger):
 
     Scope: `record.*` (the record, foreign keys followable), `event.*`, and on
     `model.updated` `previous.*` (the field values before the save, which the
-    `changed*` operators compare `record.*` with).
+    `changed*` operators compare `record.*` with). On `model.created` and
+    `model.updated` the record is live: conditions see it as it was when the event
+    happened, steps as it is when they run, with the snapshot at `trigger.record.*`.
     """
 
     group = "Records"
@@ -39,6 +41,9 @@ class ModelTrigger(Trigger):
     with_previous: ClassVar[bool] = False
     #: The `event.type` suffix and summary verb ("created").
     action: ClassVar[str] = ""
+    #: Whether steps see the record as it is when they run (not for deletes:
+    #: the record is gone, the snapshot is all there is).
+    live_record: ClassVar[bool] = True
 
     def target(self, config: Mapping[str, Any]) -> str:
         return str(config["model"]).lower()
@@ -48,16 +53,20 @@ class ModelTrigger(Trigger):
         record = Record(model)
         registration = get_registration(model)
         label = registration.verbose_name if registration else model
-        fields = [ScopeField(RECORD, record, label,
-                             help=f"The {label.lower()} that was {self.action}."),
+        live = {RECORD: f"{label} when it happened"} if self.live_record else {}
+        record_label = f"{label} now" if self.live_record else label
+        record_help = (f"The {label.lower()} that was {self.action}, as it is when the step "
+                       "runs (conditions see it as it was when the event happened)."
+                       if self.live_record else f"The {label.lower()} that was {self.action}.")
+        fields = [ScopeField(RECORD, record, record_label, help=record_help),
                   event_scope_field()]
         if not self.with_previous:
-            return ScopeSchema(fields)
+            return ScopeSchema(fields, live=live)
         previous_fields = list(record.children().values())
         fields.append(ScopeField(
             PREVIOUS, ObjectType(previous_fields, type_name=f"{label} before the change"),
             "Before the change", help="The values of the fields before this save."))
-        return ScopeSchema(fields, before_change={RECORD: PREVIOUS})
+        return ScopeSchema(fields, before_change={RECORD: PREVIOUS}, live=live)
 
     @classmethod
     def record_change(cls, registration: ModelRegistration, instance: models.Model,

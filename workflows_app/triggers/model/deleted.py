@@ -12,3 +12,4 @@ class ModelDeleted(ModelTrigger):
     label = "A record is deleted"
     description = "Runs when a record of the chosen kind is deleted."
     action = "deleted"
+    live_record = False

@@ -1,0 +1,130 @@
+"""Control flow with real django-q2 workers (`qcluster` subprocesses; run on
+PostgreSQL + Redis with DATABASE_URL / REDIS_URL set): a reminder after a wait
+reads the order as it is then, and a `for_each` loop survives a SIGKILL of its
+worker with each item's side effect applied once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from django.utils import timezone
+from django_q.tasks import async_task
+from werkzeug import Response
+
+from config.demo.models import Order
+from tests.workflows_app.support import (
+    ORDER_UPDATED,
+    create_workflow,
+    http_step,
+    order,
+    runs_of,
+    steps_of,
+    wait_until,
+)
+from tests.workflows_app.test_execution_processes import SWEEP_TASK, wait_for_run
+from workflows_app.models import Run, RunStatus, StepStatus
+from workflows_app.triggers.manual.start import start_manual_run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_after_a_wait_is_sent_only_for_orders_still_submitted(receiver, workers):
+    workflow = create_workflow("Remind ops about submitted orders", [
+        {"key": "wait", "type": "delay", "params": {"duration": "3 seconds"}},
+        http_step("remind_ops", receiver.url("/ops"), params={"body": {
+            "order": "{{ record.number }}", "status": "{{ record.status }}"}}),
+    ], trigger=ORDER_UPDATED,
+        conditions={"ref": "record.status", "op": "changed_to", "value": "submitted"})
+    workers.start(2)
+    confirmed, forgotten = order("80.00"), order("90.00")
+    for placed in (confirmed, forgotten):
+        placed.status = Order.Status.SUBMITTED
+        placed.save()
+    wait_for_run(workflow, RunStatus.WAITING, workers, count=2)
+    confirmed.status = Order.Status.CONFIRMED  # during the wait
+    confirmed.save()
+
+    runs = wait_for_run(workflow, RunStatus.SUCCEEDED, workers, count=2)
+    assert [call.json for call in receiver.received("/ops")] == [
+        {"order": forgotten.number, "status": "submitted"}]
+    by_order = {run.event.record_pk: run for run in runs}
+    stopped = steps_of(by_order[str(confirmed.pk)])
+    assert stopped["remind_ops"].status == StepStatus.SKIPPED
+    assert "conditions no longer hold after the wait" in stopped["wait"].attempts_log[-1]["note"]
+
+
+ITEMS = 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_for_each_over_1000_items_survives_a_sigkill_with_each_effect_once(receiver, workers):
+    applied: dict[str, str] = {}  # idempotency key -> item: what the receiver did
+    lock = threading.Lock()
+
+    def apply_once(request):
+        key = request.headers.get("Idempotency-Key", "")
+        item = request.get_json()["item"]
+        with lock:
+            assert applied.setdefault(key, item) == item  # a key always names one item
+        return Response('{"ok": true}', content_type="application/json")
+
+    receiver.respond("/effect", handler=apply_once)
+    workflow = create_workflow("Each alert", [
+        {"key": "each", "type": "for_each", "params": {
+            "items": {"ref": "inputs.alerts"},
+            "steps": [http_step("effect", receiver.url("/effect"), params={"body": {
+                "item": "{{ item.id }}"}})]}},
+    ], trigger={"type": "manual", "inputs": [{"name": "alerts", "type": "JSON"}]})
+    workers.start(2, workflows={"LEASE_SECONDS": 3})
+    start_manual_run(workflow, {"alerts": [{"id": f"A{n}"} for n in range(ITEMS)]}, None)
+
+    wait_until(lambda: receiver.count("/effect") >= ITEMS // 3, timeout=120,
+               message="a third of the items", details=workers.output)
+    [run] = runs_of(workflow)
+    pid = int(Run.objects.get(pk=run.pk).lease_owner.split(":")[1])
+    os.kill(pid, signal.SIGKILL)  # the worker running the loop dies mid-loop
+    done_at_kill = receiver.count("/effect")
+    assert done_at_kill < ITEMS
+
+    wait_until(lambda: (Run.objects.get(pk=run.pk).lease_expires_at or timezone.now())
+               <= timezone.now(), timeout=15, message="the dead worker's lease to expire")
+    async_task(SWEEP_TASK, task_name="workflows: sweeper")
+    [run] = wait_for_run(workflow, RunStatus.SUCCEEDED, workers, timeout=240)
+
+    assert run.takeovers >= 1  # another worker took the loop over
+    calls = receiver.received("/effect")
+    assert sorted(applied.values()) == sorted(f"A{n}" for n in range(ITEMS))
+    assert len(applied) == ITEMS  # one key per item: each effect applied exactly once
+    # Only a call in flight at the kill may be sent again (with its key).
+    assert len(calls) - ITEMS <= 1
+    rows = steps_of(run)
+    assert rows["each"].status == StepStatus.SUCCEEDED and rows["each"].outputs == {"count": ITEMS}
+    assert all(rows[f"each[{n}].effect"].status == StepStatus.SUCCEEDED for n in range(ITEMS))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wait_for_resumes_within_a_second_of_the_matching_change(receiver, workers):
+    workflow = create_workflow("Ship once paid", [
+        {"key": "until_paid", "type": "wait_for", "params": {
+            "condition": {"ref": "record.status", "op": "eq", "value": "paid"},
+            "timeout": "1 hour"}},
+        http_step("ship", receiver.url("/ship"), params={"body": {
+            "order": "{{ record.number }}", "outcome": "{{ steps.until_paid.outcome }}"}}),
+    ])
+    workers.start(1)
+    placed = order("40.00")
+    wait_for_run(workflow, RunStatus.WAITING, workers)
+    time.sleep(1)  # the workers are idle when the change comes
+    placed.status = Order.Status.PAID
+    paid_at = time.monotonic()
+    placed.save()
+    wait_until(lambda: receiver.count("/ship") == 1, timeout=10, interval=0.01,
+               message="the run to resume", details=workers.output)
+    took = time.monotonic() - paid_at
+    assert took < 1.0, f"resumed {took:.2f} s after the change"
+    wait_for_run(workflow, RunStatus.SUCCEEDED, workers)
+    assert receiver.received("/ship")[0].json == {"order": placed.number,
+                                                  "outcome": "condition"}
