@@ -12,9 +12,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from engine import DefinitionError, InvalidDefinition, ValidatedDefinition, validate_definition
-from workflows_app.models import Workflow, WorkflowVersion
+from workflows_app.models import Run, Workflow, WorkflowVersion
 from workflows_app.models.workflow import definition_checksum
 from workflows_app.tenancy.events import UNSET, acting_for, acting_tenant
 from workflows_app.tenancy.scoping import of_tenant, tenant_key
@@ -101,6 +102,8 @@ def _save(definition: dict[str, Any], workflow: Workflow | None, user: Any, chan
         workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     live = workflow.live_version if not created else None
     checksum = definition_checksum(definition)
+    if activate:
+        workflow.archived_at = None  # activating brings a workflow out of the archive
     if live is not None and live.checksum == checksum:
         if activate is not None and workflow.is_active != activate:
             workflow.is_active = activate
@@ -167,9 +170,42 @@ def set_active(workflow: Workflow, active: bool, *, user: Any = None) -> Workflo
         raise InvalidDefinition([DefinitionError("", "a workflow without a saved definition "
                                                      "cannot be activated")])
     workflow.is_active = active
+    if active:
+        workflow.archived_at = None  # activating brings a workflow out of the archive
     workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
     workflow._history_user = workflow.updated_by
-    workflow.save(update_fields=["is_active", "updated_by", "updated_at"])
+    workflow.save(update_fields=["is_active", "archived_at", "updated_by", "updated_at"])
+    return workflow
+
+
+def delete_workflow(workflow: Workflow) -> None:
+    """Delete a workflow with its versions, runs (and their steps) and the events
+    aimed at it alone. Runs go first: they protect the versions they pinned."""
+    with transaction.atomic():
+        Run.objects.filter(workflow=workflow).delete()
+        workflow.delete()
+
+
+def archive_workflow(workflow: Workflow, *, user: Any = None) -> Workflow:
+    """Deactivate the workflow and move it to the archive: it no longer starts runs
+    and leaves the workflows list; its versions, runs and history are kept (and
+    runs already started go on). `unarchive_workflow` brings it back, inactive."""
+    workflow.is_active = False
+    workflow.archived_at = workflow.archived_at or timezone.now()
+    workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow._history_user = workflow.updated_by
+    workflow._change_reason = "Archived"  # read by django-simple-history
+    workflow.save(update_fields=["is_active", "archived_at", "updated_by", "updated_at"])
+    return workflow
+
+
+def unarchive_workflow(workflow: Workflow, *, user: Any = None) -> Workflow:
+    """Bring an archived workflow back to the list, inactive."""
+    workflow.archived_at = None
+    workflow.updated_by = user if getattr(user, "is_authenticated", False) else None
+    workflow._history_user = workflow.updated_by
+    workflow._change_reason = "Taken out of the archive"
+    workflow.save(update_fields=["archived_at", "updated_by", "updated_at"])
     return workflow
 
 

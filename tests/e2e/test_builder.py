@@ -69,9 +69,9 @@ def test_build_change_and_break_a_workflow(page: Page, live_server: Any,
     step.locator('[data-path="steps[0].params.body"] textarea').fill(
         "Order {{ record.number }} totals {{ record.total_amount }}.")
 
-    page.click("#wb-save")
+    page.click("#wb-save-activate")  # saved and live in one action
     expect(page.locator(".messagelist")).to_contain_text(
-        f"The workflow “{NAME}” was saved as version 1.")
+        f"The workflow “{NAME}” was saved as version 1. It is live")
     expect(page.locator("#wb-live-version")).to_have_text("Live version: 1")
 
     workflow = Workflow.objects.get(name=NAME)

@@ -41,6 +41,16 @@ NEW_DEFINITION: dict[str, Any] = {"schema_version": 1, "name": "", "description"
                                   "steps": []}
 
 
+def live_state_text(workflow: Workflow) -> str:
+    """Whether a saved workflow runs, in a sentence for the save message."""
+    if workflow.is_live:
+        return (f"It is live: new events start runs of version "
+                f"{workflow.live_version.number}.")  # type: ignore[union-attr]
+    if workflow.is_archived:
+        return "It is archived and not active: it does not run."
+    return "It is not active: it does not run until you activate it."
+
+
 def parse_definition(raw: str) -> tuple[Any, list[DefinitionError]]:
     """Read the posted `definition` field strictly (`workflows_app.json_input`): an
     error, and no definition, when it is not JSON or passes the size limits (such
@@ -109,11 +119,12 @@ class BuilderPage:
         change_note = self.request.POST.get("change_note", "").strip()
         definition, errors = parse_definition(self.request.POST.get("definition", ""))
         if not errors:
+            activate = True if "_activate" in self.request.POST else None
             try:
                 tenant = creation_tenant(self.request) if self.adding else None
                 result = save_definition(definition, workflow=self.workflow,
                                          user=self.request.user, change_note=change_note,
-                                         tenant=tenant)
+                                         tenant=tenant, activate=activate)
             except InvalidDefinition as exc:
                 errors = exc.errors
             else:
@@ -129,13 +140,19 @@ class BuilderPage:
             admin.log_addition(self.request, workflow, [{"added": {}}])
         elif changed:
             admin.log_change(self.request, workflow, f"Saved version {number}")
+        state = live_state_text(workflow)
         if changed:
-            message = format_html('The workflow “{}” was saved as version {}.', workflow.name,
-                                  number)
+            message = format_html("The workflow “{}” was saved as version {}. {}",
+                                  workflow.name, number, state)
             messages.success(self.request, message)
+        elif "_activate" in self.request.POST:
+            messages.success(self.request, format_html(
+                "The definition did not change; “{}” stays at version {}. {}", workflow.name,
+                number, state))
         else:
             messages.info(self.request, format_html(
-                "Nothing changed; “{}” is still at version {}.", workflow.name, number))
+                "Nothing changed; “{}” is still at version {}. {}", workflow.name, number,
+                state))
         if "_save" in self.request.POST:
             url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
                           current_app=admin.admin_site.name)

@@ -60,6 +60,18 @@ def status_badge(status: str, label: str | None = None, *, run_id: int | None = 
                        '</span>', tone, status, status, text)
 
 
+def run_status_badge(run: Any) -> SafeString:
+    """A run's status badge; a succeeded run in which a step failed with
+    `on_error: continue` also says "with errors"."""
+    badge = status_badge(run.status, run.get_status_display(), run_id=run.pk)
+    if run.succeeded_with_errors:
+        return format_html('{} <span class="wf-badge wf-badge-warning wf-with-errors" '
+                           'title="{}">{}</span>', badge,
+                           "A step failed and the run went on (its “on error” is "
+                           "“continue”).", "with errors")
+    return badge
+
+
 def human_duration(value: timedelta | int | float | None, *, milliseconds: bool = False
                    ) -> str:
     """`850 ms`, `4.2 s`, `3 min 05 s`, `2 h 04 min`; "—" for nothing."""

@@ -37,12 +37,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from workflows_app.admin import run_display
-from workflows_app.admin.filters import TriggerFilter
+from workflows_app.admin.filters import StepErrorsFilter, TriggerFilter
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.admin.run_display import (
     DateRangeFilter,
     event_summary,
     human_duration,
+    run_status_badge,
     status_badge,
 )
 from workflows_app.admin.run_tree import nested_rounds
@@ -120,7 +121,8 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["run_number", "status_display", "workflow_display", "version_display",
                     "trigger_display", "started_display", "duration_display"]
     list_display_links = ["run_number"]
-    list_filter = ["status", "workflow", TriggerFilter, ("created_at", DateRangeFilter)]
+    list_filter = ["status", StepErrorsFilter, "workflow", TriggerFilter,
+                   ("created_at", DateRangeFilter)]
     search_fields = ["event__search_text"]  # shows the box; see get_search_results
     search_help_text = _("Searches the trigger data: an order number, a customer's e-mail, "
                          "a name… Every word must match. “#812” finds run 812.")
@@ -134,6 +136,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         # One query for the list: the event's data and the version's definition are
         # not needed there.
         return (super().get_queryset(request)
+                .with_step_errors()
                 .select_related("workflow", "version", "event")
                 .defer("event__payload", "event__search_text", "event__chain",
                        "version__definition", "workflow__trigger_config"))
@@ -146,7 +149,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, run: Run) -> str:
-        return status_badge(run.status, run.get_status_display(), run_id=run.pk)
+        return run_status_badge(run)
 
     @admin.display(description=_("workflow"), ordering="workflow__name")
     def workflow_display(self, run: Run) -> str:
@@ -309,7 +312,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
             "event": event,
             "event_summary": event_summary(event),
             "trigger_label": trigger_label(event.trigger_type),
-            "status_badge": status_badge(run.status, run.get_status_display(), run_id=run.pk),
+            "status_badge": run_status_badge(run),
             "duration": human_duration(run.duration) if run.duration is not None else "",
             "payload_json": run_display.pretty_json(event_payload_for(request.user,
                                                                       event.payload)),

@@ -28,12 +28,12 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from engine import InvalidDefinition
-from workflows_app.admin import endpoints, import_export, versions
+from workflows_app.admin import endpoints, import_export, removal, versions
 from workflows_app.admin.builder import BuilderPage
-from workflows_app.admin.filters import TriggerFilter
+from workflows_app.admin.filters import ArchivedFilter, TriggerFilter
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.models import Workflow, WorkflowVersion
-from workflows_app.services import set_active
+from workflows_app.services import delete_workflow, set_active
 from workflows_app.tenancy.admin import TenantScopedAdminMixin
 from workflows_app.triggers.base import trigger_admins
 from workflows_app.triggers.lookup import trigger_label
@@ -62,12 +62,13 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
     list_display = ["name", "trigger_display", "is_active", "live_version_number",
                     "updated_at", "updated_by"]
     list_display_links = ["name"]
-    list_filter = ["is_active", TriggerFilter, "updated_at"]
+    list_filter = ["is_active", TriggerFilter, "updated_at", ArchivedFilter]
     search_fields = ["name", "description", "trigger_target"]
     list_select_related = ["live_version", "updated_by"]
     ordering = ["name"]
     actions = ["activate_selected", "deactivate_selected", import_export.download_json]
     change_list_template = "workflows_app/admin/workflow_change_list.html"
+    delete_confirmation_template = "workflows_app/admin/workflow_delete_confirmation.html"
     #: Shown read-only by the history pages (the builder does not use a ModelForm).
     fields = ["name", "description", "trigger_type", "trigger_target", "trigger_config",
               "is_active", "live_version", "updated_by"]
@@ -132,6 +133,10 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
                  name=self.url_name("activate")),
             path("<path:object_id>/deactivate/", wrap(WorkflowAdmin.deactivate_view),
                  name=self.url_name("deactivate")),
+            path("<path:object_id>/archive/", wrap(removal.archive_view),
+                 name=self.url_name("archive")),
+            path("<path:object_id>/unarchive/", wrap(removal.unarchive_view),
+                 name=self.url_name("unarchive")),
             path("<path:object_id>/versions/compare/", wrap(versions.compare_view),
                  name=self.url_name("compare")),
             path("<path:object_id>/versions/<int:number>/restore/", wrap(versions.restore_view),
@@ -174,6 +179,27 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
         return HttpResponseRedirect(reverse(f"admin:{self.url_name('change')}",
                                             args=[workflow.pk],
                                             current_app=self.admin_site.name))
+
+    # -- deleting ------------------------------------------------------------------
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest
+                            ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        return removal.deleted_objects(self, list(objs), request)
+
+    def delete_model(self, request: HttpRequest, obj: Workflow) -> None:
+        delete_workflow(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workflow]) -> None:
+        for workflow in queryset:
+            delete_workflow(workflow)
+
+    def render_delete_form(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        workflow = context.get("object")
+        if workflow is not None:
+            context["removal"] = removal.removal_summary([workflow])
+            context["can_archive"] = (not workflow.is_archived
+                                      and self.has_change_permission(request, workflow))
+        return super().render_delete_form(request, context)
 
     # -- history -------------------------------------------------------------------
 

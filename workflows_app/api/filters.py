@@ -110,6 +110,11 @@ class WorkflowFilter(FilterSerializer):
 class RunFilter(FilterSerializer):
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False,
                                      help_text="Only runs in this status.")
+    succeeded_with_errors = serializers.BooleanField(
+        required=False,
+        help_text="true: only succeeded runs in which a step failed and the run went on "
+                  "(`on_error: continue`); false: only succeeded runs in which no step "
+                  "failed.")
     workflow = IdField(help_text="Only runs of this workflow (id).")
     trigger = TriggerTypeField(help_text="Only runs started by this trigger type.")
     event = IdField(help_text="Only runs for this event (id).")
@@ -127,6 +132,10 @@ class RunFilter(FilterSerializer):
     def apply(self, queryset: QuerySet[Run], values: Mapping[str, Any]) -> QuerySet[Run]:
         if values.get("status"):
             queryset = queryset.filter(status=values["status"])
+        if values.get("succeeded_with_errors") is True:
+            queryset = queryset.succeeded_with_errors()
+        elif values.get("succeeded_with_errors") is False:
+            queryset = queryset.succeeded_cleanly()
         if values.get("workflow"):
             queryset = queryset.filter(workflow_id=values["workflow"])
         if values.get("trigger"):

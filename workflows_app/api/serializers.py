@@ -326,10 +326,14 @@ class RunSerializer(serializers.ModelSerializer):
     trigger_type = serializers.CharField(source="event.trigger_type")
     summary = serializers.CharField(source="event.summary")
     duration_ms = serializers.SerializerMethodField()
+    succeeded_with_errors = serializers.BooleanField(
+        read_only=True, help_text="The run succeeded, but a step failed on the way and the "
+                                  "run went on (its `on_error` is `continue`).")
 
     class Meta:
         model = Run
-        fields = ["id", "workflow", "version", "status", "event", "trigger_type", "summary",
+        fields = ["id", "workflow", "version", "status", "succeeded_with_errors", "event",
+                  "trigger_type", "summary",
                   "error", "rerun_of", "created_at", "started_at", "finished_at", "due_at",
                   "duration_ms"]
         read_only_fields = fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,6 +27,27 @@ class StepStatus(models.TextChoices):
     FAILED = "failed", _("failed")
     SKIPPED = "skipped", _("skipped")
     WAITING = "waiting", _("waiting")
+
+
+class RunQuerySet(models.QuerySet["Run"]):
+    """Runs, with the "succeeded with errors" marker on demand."""
+
+    def with_step_errors(self) -> RunQuerySet:
+        """Annotate `has_step_errors`: a step failed although the run went on
+        (`on_error: continue`). For a succeeded run this reads "succeeded with
+        errors"; the status itself stays `succeeded`."""
+        failed = StepRun.objects.filter(run=OuterRef("pk"), status=StepStatus.FAILED)
+        return self.annotate(has_step_errors=Exists(failed))
+
+    def succeeded_with_errors(self) -> RunQuerySet:
+        """Succeeded runs in which a step failed with `on_error: continue`."""
+        failed = StepRun.objects.filter(run=OuterRef("pk"), status=StepStatus.FAILED)
+        return self.filter(Exists(failed), status=RunStatus.SUCCEEDED)
+
+    def succeeded_cleanly(self) -> RunQuerySet:
+        """Succeeded runs in which no step failed."""
+        failed = StepRun.objects.filter(run=OuterRef("pk"), status=StepStatus.FAILED)
+        return self.filter(~Exists(failed), status=RunStatus.SUCCEEDED)
 
 
 class Run(models.Model):
@@ -65,6 +86,8 @@ class Run(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
+    objects = RunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("run")
@@ -86,6 +109,17 @@ class Run(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED_RUN_STATUSES
+
+    @property
+    def succeeded_with_errors(self) -> bool:
+        """Succeeded, but a step failed on the way (`on_error: continue`). Uses the
+        `has_step_errors` annotation when the queryset has it."""
+        if self.status != RunStatus.SUCCEEDED:
+            return False
+        marker = getattr(self, "has_step_errors", None)
+        if marker is None:
+            marker = self.steps.filter(status=StepStatus.FAILED).exists()
+        return bool(marker)
 
     @property
     def duration(self):  # type: ignore[no-untyped-def]

@@ -45,6 +45,10 @@ class Workflow(models.Model):
         help_text=_("The model or event name the trigger listens to, if any."))
     trigger_config = models.JSONField(_("trigger settings"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=False)
+    archived_at = models.DateTimeField(
+        _("archived"), null=True, blank=True,
+        help_text=_("An archived workflow is inactive and hidden from the workflows list; "
+                    "its versions and runs are kept."))
     live_version = models.ForeignKey(
         "WorkflowVersion", verbose_name=_("live version"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+")
@@ -86,6 +90,15 @@ class Workflow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_live(self) -> bool:
+        """Active with a saved definition: new events start runs of its live version."""
+        return self.is_active and self.live_version_id is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def definition(self) -> dict[str, Any] | None:
