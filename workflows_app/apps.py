@@ -16,7 +16,9 @@ class WorkflowsAppConfig(AppConfig):
     - answers the engine's ``Record[...]`` questions from registered models, and
       gives it its size limits from the settings;
     - connects the django-q2 hook that sweeps for left-over work when a worker
-      starts, and the live-updates receiver of the executor's `runs_changed` signal.
+      starts, and the live-updates receiver of the executor's `runs_changed` signal;
+    - lets test runs capture e-mail (`workflows_app.sandbox.mail`; nothing changes
+      outside a test run).
     """
 
     name = "workflows_app"
@@ -57,3 +59,7 @@ class WorkflowsAppConfig(AppConfig):
 
         worker_hooks.connect()
         notify.connect()
+
+        from workflows_app.sandbox import mail
+
+        mail.install()

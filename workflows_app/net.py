@@ -22,6 +22,10 @@ metadata service:
   address (so the DNS answer cannot change between check and use), following
   redirects up to `max_redirects`, each hop checked the same way.
 
+Inside `intercepting(handler)` (a test run of a draft, `workflows_app.sandbox`),
+`send` checks the address as always and then hands the request to `handler`
+instead of sending it.
+
 `WORKFLOWS["HTTP_ALLOWED_PRIVATE_HOSTS"]` lists host names, addresses or CIDR
 ranges that may be reached although they are not public (an ERP on the
 internal network, a local test receiver).
@@ -29,10 +33,13 @@ internal network, a local test receiver).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import re
 import socket
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -209,6 +216,33 @@ class TooManyRedirects(Exception):
     """More than `max_redirects` redirects in a row."""
 
 
+@dataclass(frozen=True)
+class OutboundRequest:
+    """A request `send` was asked to make, as an interceptor receives it."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+
+
+Interceptor = Callable[[OutboundRequest], "Response"]
+
+_interceptor: contextvars.ContextVar[Interceptor | None] = contextvars.ContextVar(
+    "workflows_net_interceptor", default=None)
+
+
+@contextlib.contextmanager
+def intercepting(handler: Interceptor) -> Iterator[None]:
+    """Inside the block (this context only), `send` passes each checked request to
+    `handler` and returns its response; nothing goes out."""
+    token = _interceptor.set(handler)
+    try:
+        yield
+    finally:
+        _interceptor.reset(token)
+
+
 def send(method: str, url: str, *, headers: dict[str, str] | None = None,
          body: bytes | None = None, timeout: float = 10.0,
          max_redirects: int = DEFAULT_MAX_REDIRECTS,
@@ -218,6 +252,10 @@ def send(method: str, url: str, *, headers: dict[str, str] | None = None,
     307/308 repeat the method and body). Raises `BlockedAddress` for a refused
     hop, `TooManyRedirects`, `ResponseTooLarge`, or urllib3's `HTTPError` for
     network failures."""
+    interceptor = _interceptor.get()
+    if interceptor is not None:
+        check_url(url)  # an address that would be refused is refused here too
+        return interceptor(OutboundRequest(method.upper(), url, dict(headers or {}), body))
     started = time.monotonic()
     deadline = started + timeout
     headers = dict(headers or {})

@@ -250,7 +250,7 @@ def test_metadata_describes_triggers_steps_and_scope(admin_client_: Client,
     triggers = {item["key"]: item for group in metadata["triggers"] for item in group["items"]}
     assert {"model.created", "model.updated", "schedule", "manual", "webhook", "event"} <= set(
         triggers)
-    assert triggers["schedule"]["config"][0]["input"]["widget"] == "cron"
+    assert triggers["schedule"]["config"][0]["input"]["widget"] == "schedule"
     steps = {item["key"]: item for group in metadata["steps"] for item in group["items"]}
     assert {"email.send", "record.update", "http.request", "delay", "filter"} <= set(steps)
     fields = {param["name"]: param for param in steps["record.update"]["params"]}

@@ -63,6 +63,13 @@ def parse_definition(raw: str) -> tuple[Any, list[DefinitionError]]:
         return None, [DefinitionError(exc.path, exc.message)]
 
 
+def posted_definition(request: HttpRequest) -> tuple[Any, list[DefinitionError]]:
+    """The draft definition the builder's form posted, and what is wrong with reading
+    it. The one place that turns the builder's fields into a definition: saving and
+    the test panel (`workflows_app.admin.sandbox`) both read the draft here."""
+    return parse_definition(request.POST.get("definition", ""))
+
+
 class BuilderPage:
     """One request to the builder of `workflow` (None: a new workflow)."""
 
@@ -117,7 +124,7 @@ class BuilderPage:
         if not self.can_edit():
             raise PermissionDenied
         change_note = self.request.POST.get("change_note", "").strip()
-        definition, errors = parse_definition(self.request.POST.get("definition", ""))
+        definition, errors = posted_definition(self.request)
         if not errors:
             activate = True if "_activate" in self.request.POST else None
             try:

@@ -4,7 +4,10 @@
   (`workflows_app.metadata.scope_metadata`)
   (GET `?definition=<json>` for anyone who may see workflows; POST with the
   definition as the JSON body for those who may edit them);
-- `cron`: the plain-English reading of a cron expression, or why it is invalid.
+- `cron`: the plain-English reading of a cron expression, or why it is invalid,
+  with its next five due times in the workflow's timezone; the schedule picker
+  sends its choice instead (`kind`, `at`, `minutes`, `day`) and gets the cron text
+  back (`workflows_app.triggers.schedule.picker`).
 
 Both are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
 """
@@ -18,6 +21,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import scope_metadata
+from workflows_app.triggers.config import timezone_problem
+from workflows_app.triggers.schedule.picker import (
+    PickError,
+    SchedulePick,
+    cron_for,
+    next_runs,
+    pick_for,
+    run_text,
+)
 from workflows_app.triggers.schedule.trigger import cron_problem, describe_cron
 
 if TYPE_CHECKING:
@@ -57,15 +69,38 @@ def scope_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
 
 
 def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
-    """`{"description": ..., "problem": ...}` for `?cron=<expression>`."""
+    """For `?cron=<expression>` (or a picker choice: `?kind=weekdays&at=09:00`,
+    `?kind=minutes&minutes=15`, `?kind=monthly&day=1&at=08:00`) and `&timezone=`:
+    `{"cron", "problem", "field", "description", "picker", "timezone", "next_runs"}`."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if not _may_see(model_admin, request):
         raise PermissionDenied
-    expression = request.GET.get("cron", "")[:200]
-    problem = cron_problem(expression)
+    query = request.GET
+    zone_name = query.get("timezone", "").strip()[:64] or "UTC"
+    expression = query.get("cron", "")[:200]
+    problem, field = None, ""
+    if query.get("kind"):
+        pick = SchedulePick(kind=query["kind"][:20], at=query.get("at", "09:00")[:10],
+                            minutes=query.get("minutes", "15")[:10],  # type: ignore[arg-type]
+                            day=query.get("day", "1")[:10],  # type: ignore[arg-type]
+                            cron=expression)
+        try:
+            expression = cron_for(pick)
+        except PickError as exc:
+            problem, field = exc.message, exc.field
+    if problem is None:
+        problem = cron_problem(expression)
+        field = "cron" if problem else ""
+    zone_trouble = timezone_problem(zone_name)
+    runs = [] if problem or zone_trouble else next_runs(expression, zone_name)
     return JsonResponse({
         "cron": expression,
         "problem": problem,
+        "field": field,
         "description": "" if problem else describe_cron(expression),
+        "picker": pick_for(expression).as_dict(),
+        "timezone": zone_name,
+        "timezone_problem": zone_trouble,
+        "next_runs": [{"at": moment.isoformat(), "text": run_text(moment)} for moment in runs],
     })

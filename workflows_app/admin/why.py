@@ -1,4 +1,5 @@
-""""Why didn't it run?": for a record (model + id), a search (an order number, an
+""""Why didn't it run?": for a record (model + what staff know of it: a number, an
+e-mail, a name, or its id), a search (an order number, an
 e-mail) or one event, every workflow that was considered for each matching event,
 newest first, with its outcome and the first condition that failed, in plain words.
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows_app.admin import run_display
 from workflows_app.admin.run_display import event_summary, status_badge
 from workflows_app.models import Event, EventStatus, Run, Workflow, WorkflowEvaluation
+from workflows_app.record_lookup import find_records
 from workflows_app.records import trigger_model_choices
 from workflows_app.search import search_trigger_data
 from workflows_app.tenancy.scoping import scope
@@ -42,7 +44,9 @@ class WhyForm(forms.Form):
     """Pick a record (model + id), search the event data, or name an event."""
 
     model = forms.ChoiceField(label=_("Record type"), required=False)
-    pk = forms.CharField(label=_("Record id"), required=False, max_length=64)
+    pk = forms.CharField(label=_("Record"), required=False, max_length=200,
+                         help_text=_("Its number, an e-mail, a name, or its id."),
+                         widget=forms.TextInput(attrs={"placeholder": _("e.g. A-1003")}))
     q = forms.CharField(label=_("or search the event data"), required=False, max_length=200,
                         widget=forms.TextInput(attrs={
                             "placeholder": _("an order number, an e-mail…")}))
@@ -131,6 +135,14 @@ def chain_names(ids: list[int], user: Any) -> list[tuple[int, str]]:
     return [(pk, names.get(pk, f"workflow {pk}")) for pk in ids]
 
 
+def record_keys(model: str, text: str, who: Any = None) -> list[str]:
+    """The ids of the records of `model` that `text` names (their number, an e-mail, a
+    name: `record_lookup.find_records`), and `text` itself as an id (a deleted record
+    is found by its id alone)."""
+    text = str(text).strip()
+    return [text[:64], *(str(record.pk) for record in find_records(model, text, who=who))]
+
+
 def matching_events(form: WhyForm, user: Any = None) -> QuerySet[Event]:
     """The events the form asks about, among those `user` may see (with tenancy on:
     their tenants' events)."""
@@ -139,7 +151,8 @@ def matching_events(form: WhyForm, user: Any = None) -> QuerySet[Event]:
     if data.get("event"):
         query = query.filter(pk=data["event"])
     if data.get("model") and data.get("pk"):
-        query = query.filter(record_model=data["model"], record_pk=str(data["pk"]).strip())
+        query = query.filter(record_model=data["model"],
+                             record_pk__in=record_keys(data["model"], data["pk"], user))
     if data.get("q"):
         query = search_trigger_data(query, data["q"])
     return (query.select_related("caused_by_run", "caused_by_run__workflow")

@@ -28,7 +28,7 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from engine import InvalidDefinition
-from workflows_app.admin import endpoints, import_export, removal, versions
+from workflows_app.admin import endpoints, import_export, removal, sandbox, versions
 from workflows_app.admin.builder import BuilderPage
 from workflows_app.admin.filters import ArchivedFilter, TriggerFilter
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
@@ -128,6 +128,12 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
             path("builder/scope/", wrap(endpoints.scope_view),
                  name=self.url_name("builder_scope")),
             path("builder/cron/", wrap(endpoints.cron_view), name=self.url_name("builder_cron")),
+            path("builder/test/sources/", wrap(sandbox.sources_view),
+                 name=self.url_name("builder_test_sources")),
+            path("builder/test/run/", wrap(sandbox.run_view),
+                 name=self.url_name("builder_test_run")),
+            path("builder/test/backtest/", wrap(sandbox.backtest_view),
+                 name=self.url_name("builder_backtest")),
             path("import/", wrap(import_export.import_view), name=self.url_name("import")),
             path("<path:object_id>/activate/", wrap(WorkflowAdmin.activate_view),
                  name=self.url_name("activate")),

@@ -66,8 +66,10 @@ class Schedule(Trigger):
     description = "Runs at set times, e.g. every weekday at 09:00."
     group = "Time"
     config_params = (
-        Param("cron", String(), "Schedule (cron)", help='e.g. "0 9 * * 1-5": 09:00 on weekdays.',
-              extra={"widget": "cron"}),
+        Param("cron", String(), "Schedule (cron)",
+              help='Pick a common schedule, or write cron text: "0 9 * * 1-5" is 09:00 on '
+                   "weekdays.",
+              extra={"widget": "schedule"}),
         timezone_param(),
     )
 
