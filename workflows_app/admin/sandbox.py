@@ -30,7 +30,7 @@ from workflows_app.models import Event, Workflow
 from workflows_app.records import get_registration
 from workflows_app.sandbox import backtest as backtests
 from workflows_app.sandbox import sources
-from workflows_app.sandbox.runner import test_run
+from workflows_app.sandbox.runner import run_draft
 from workflows_app.services import check
 
 if TYPE_CHECKING:
@@ -110,8 +110,8 @@ def run_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
     event, source, problem = _chosen_event(definition, workflow, request)
     if event is None:
         return _fragment(request, "_problem.html", {"problems": [problem]}, status=400)
-    report = test_run(definition, event, source=source,
-                      workflow_id=workflow.pk if workflow else None)
+    report = run_draft(definition, event, source=source,
+                       workflow_id=workflow.pk if workflow else None)
     return _fragment(request, "_result.html", {"report": report})
 
 

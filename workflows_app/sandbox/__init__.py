@@ -1,6 +1,6 @@
 """Test runs of an unsaved draft, and backtests over past events.
 
-- `runner.test_run(definition, source)` runs the draft's steps once, in this
+- `runner.run_draft(definition, event)` runs the draft's steps once, in this
   process, for a real recent event or a chosen record: database changes happen
   inside a transaction that is rolled back, every e-mail and HTTP call (SMS,
   chat and paging steps send through `workflows_app.net`) is captured instead of

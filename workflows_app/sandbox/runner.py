@@ -31,6 +31,7 @@ from workflows_app.execution.run_state import error_text
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import event_values, hydrate
 from workflows_app.models import Event
+from workflows_app.records import get_registration
 from workflows_app.sandbox.capture import Capture, CapturedEmail, CapturedRequest, capturing
 
 #: The run id a test run's steps see (`context.run_id`; idempotency keys read `0:<step>`).
@@ -75,7 +76,7 @@ class RecordChange:
 
 
 @dataclass
-class TestRunReport:
+class DraftRunReport:
     """The outcome of a test run: how the run would end, and every step's part."""
 
     source: str
@@ -122,8 +123,8 @@ def step_label(step: CompiledStep) -> str:
     return f"Step {step.index + 1}, {step.step_type.label or step.type_key}"
 
 
-def test_run(definition: ValidatedDefinition, event: Event, *, source: str,
-             workflow_id: int | None = None, now: datetime | None = None) -> TestRunReport:
+def run_draft(definition: ValidatedDefinition, event: Event, *, source: str,
+              workflow_id: int | None = None, now: datetime | None = None) -> DraftRunReport:
     """Run `definition`'s steps once for `event` (a stored event, or one built in
     memory for a chosen record) and roll everything back. The trigger conditions
     are evaluated and reported, but the steps run either way (the point is to see
@@ -131,7 +132,7 @@ def test_run(definition: ValidatedDefinition, event: Event, *, source: str,
     now = now or timezone.now()
     values = event_values(event, definition.scope)
     explained = definition.condition.explain(values, now=now)
-    report = TestRunReport(source=source, status="succeeded",
+    report = DraftRunReport(source=source, status="succeeded",
                            conditions_matched=explained.matched)
     if not explained.matched:
         failure = explained.first_failure()
@@ -158,7 +159,7 @@ def _next_event_id() -> int:
 
 
 def _run_steps(definition: ValidatedDefinition, values: dict[str, Any],
-               report: TestRunReport, capture: Capture, workflow_id: int,
+               report: DraftRunReport, capture: Capture, workflow_id: int,
                now: datetime) -> None:
     stopped = ""
     for step in definition.steps:
@@ -244,6 +245,15 @@ def _remember(values: dict[str, Any], step: CompiledStep, outputs: Any) -> None:
                                         json_value(dict(outputs or {})))
 
 
+def _automatic_fields(model_label: str) -> set[str]:
+    """Fields that change on every save (`auto_now`): not worth listing as changes."""
+    registration = get_registration(model_label)
+    if registration is None:
+        return set()
+    return {field.name for field in registration.model._meta.concrete_fields
+            if getattr(field, "auto_now", False)}
+
+
 def _record_changes(first_new_event: int) -> list[RecordChange]:
     """The record changes made so far in the test run, read from the events they
     recorded (before the rollback takes them away)."""
@@ -254,8 +264,9 @@ def _record_changes(first_new_event: int) -> list[RecordChange]:
         current, previous = payload.get("record") or {}, payload.get("previous") or {}
         fields = []
         if isinstance(current, dict) and isinstance(previous, dict) and previous:
+            automatic = _automatic_fields(event.record_model)
             fields = [(name, previous.get(name), value) for name, value in current.items()
-                      if previous.get(name) != value and name not in {"updated_at"}]
+                      if previous.get(name) != value and name not in automatic]
         changes.append(RecordChange(summary=event.summary, record_model=event.record_model,
                                     record_pk=event.record_pk, changes=fields))
     return changes
