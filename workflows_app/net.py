@@ -243,6 +243,11 @@ def intercepting(handler: Interceptor) -> Iterator[None]:
         _interceptor.reset(token)
 
 
+def intercepted() -> bool:
+    """Whether `send` is intercepted in this context (a test run of a draft)."""
+    return _interceptor.get() is not None
+
+
 def send(method: str, url: str, *, headers: dict[str, str] | None = None,
          body: bytes | None = None, timeout: float = 10.0,
          max_redirects: int = DEFAULT_MAX_REDIRECTS,

@@ -288,6 +288,35 @@ def test_the_test_endpoints_refuse_what_they_should(root: Client) -> None:
                                 "limit": "many"}).status_code == 400
 
 
+def test_channel_messages_are_captured_whatever_the_delivery_backend(settings: Any) -> None:
+    """SMS, chat and paging steps deliver through `channels.sending.deliver`: in a test
+    run the provider's request is captured (and its address checked), not handed to
+    the configured backend, and the step gets the simulated answer."""
+    from workflows_app.channels import outbox
+    from workflows_app.channels.message import OutboundMessage
+    from workflows_app.channels.sending import deliver
+
+    settings.WORKFLOWS = {**settings.WORKFLOWS, "CHANNEL_BACKEND":
+                          "workflows_app.channels.backends.locmem.LocmemBackend"}
+    outbox.messages.clear()
+    url = "https://93.184.216.34/2010-04-01/Accounts/AC1/Messages.json"  # public, no DNS
+    message = OutboundMessage(channel="sms", connection="Twilio", summary={"to": "+447700900123"},
+                              method="POST", url=url, headers={"Authorization": "Basic eA=="},
+                              body=b"To=%2B447700900123&Body=Your+order+shipped",
+                              simulated={"sid": "SM-simulated"})
+    with capturing() as capture:
+        answer = deliver(message, None)
+    assert outbox.messages == []
+    [request] = capture.requests
+    assert (request.method, request.url) == ("POST", url)
+    assert request.body == b"To=%2B447700900123&Body=Your+order+shipped"
+    assert answer.status == 200 and answer.body == {"sid": "SM-simulated"}
+    # Outside a test run the configured backend gets it.
+    deliver(message, None)
+    assert len(outbox.messages) == 1
+    outbox.messages.clear()
+
+
 def test_the_capture_is_scoped_to_its_context(smtp_server: Any) -> None:
     """Mail sent outside a capture is sent as usual, also while one is open elsewhere."""
     with capturing() as capture:

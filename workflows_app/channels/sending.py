@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from workflows_app import net
 from workflows_app.channels.backends import get_backend
+from workflows_app.channels.backends.http import HttpBackend
 from workflows_app.channels.message import OutboundMessage, ProviderAnswer
 from workflows_app.connections.provider import connection_values
 from workflows_app.execution.flow import StepError
@@ -31,9 +33,17 @@ def timeout_for(context: Any) -> float:
 
 
 def deliver(message: OutboundMessage, context: Any) -> ProviderAnswer:
-    """Send `message` with the configured backend (`WORKFLOWS["CHANNEL_BACKEND"]`)."""
+    """Send `message` with the configured backend (`WORKFLOWS["CHANNEL_BACKEND"]`).
+
+    In a test run of a draft (`net.intercepted()`), whatever the backend, the
+    provider's request goes to `net.send`, which checks its address and captures it
+    for the report instead of sending it; the step gets the simulated answer."""
     message.timeout = timeout_for(context)
     message.headers.setdefault("User-Agent", USER_AGENT)
+    if net.intercepted():
+        answer = HttpBackend().send(message)
+        return ProviderAnswer(200, message.simulated) if message.simulated is not None \
+            else answer
     return get_backend().send(message)
 
 
