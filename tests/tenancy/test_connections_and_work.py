@@ -84,10 +84,14 @@ def test_definitions_name_only_their_organisations_connections(
     save_definition(calling("Call Bolt's ERP", "Bolt ERP"), tenant=world.bolt)
     acme_flow = save_definition(calling("Call the partner", "Partner API"),
                                 tenant=world.acme).workflow
+    bolt_flow = save_definition(calling("Call the partner", "Partner API"),
+                                tenant=world.bolt).workflow
     # When the step runs, the name means the connection of the run's organisation.
-    with caused_by(Cause(run_id=1, chain=(acme_flow.pk,))):
-        found, values = connection_values("Partner API", ["http_bearer"])
-    assert found == connections["acme"] and values["token"] == "acme-token"
+    for flow, organisation in ((acme_flow, "acme"), (bolt_flow, "bolt")):
+        with caused_by(Cause(run_id=1, chain=(flow.pk,))):
+            found, values = connection_values("Partner API", ["http_bearer"])
+        assert found == connections[organisation]
+        assert values["token"] == f"{organisation}-token"
 
 
 def test_pickers_offer_only_the_organisations_connections_and_users(
