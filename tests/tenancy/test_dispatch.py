@@ -130,3 +130,18 @@ def test_without_the_setting_nothing_is_scoped(settings: Any, world: World) -> N
     assert set(WorkflowEvaluation.objects.filter(event=event)
                .values_list("workflow_id", flat=True)) == {world.acme_flow.pk,
                                                            world.bolt_flow.pk}
+
+
+def test_a_workflow_can_start_only_its_organisations_workflows(world: World) -> None:
+    manual = {"schema_version": 1, "name": "Bolt manual", "trigger": {"type": "manual"},
+              "steps": []}
+    save_definition(manual, tenant=world.bolt, activate=True)
+    starter = {"schema_version": 1, "name": "Start another",
+               "trigger": {"type": "manual"},
+               "steps": [{"key": "start", "type": "workflow.run",
+                          "params": {"workflow": "Bolt manual"}}]}
+    from engine import InvalidDefinition
+
+    with pytest.raises(InvalidDefinition, match="no workflow named"):
+        save_definition(starter, tenant=world.acme)
+    assert save_definition(starter, tenant=world.bolt).created

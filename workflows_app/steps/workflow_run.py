@@ -18,6 +18,8 @@ from workflows_app.execution.flow import StepError, WaitUntil
 from workflows_app.execution.signals import runs_finished
 from workflows_app.models import Event, EventStatus, Run, Workflow, WorkflowEvaluation
 from workflows_app.models.run import FINISHED_RUN_STATUSES
+from workflows_app.tenancy.events import current_tenant
+from workflows_app.tenancy.scoping import of_tenant
 from workflows_app.triggers.manual.start import ManualInputError, start_manual_run
 from workflows_app.triggers.manual.trigger import Manual, input_fields
 
@@ -28,7 +30,11 @@ DEDUPE_PREFIX = "workflow.run:"
 
 
 def target_workflow(name: object) -> Workflow | None:
-    return Workflow.objects.filter(name=name).first() if isinstance(name, str) else None
+    """The workflow of that name; with tenancy on, in the tenant of the workflow being
+    saved or of the run starting it (`tenancy.events.current_tenant`)."""
+    if not isinstance(name, str):
+        return None
+    return of_tenant(Workflow.objects.filter(name=name), current_tenant()).first()
 
 
 @step_registry.register
