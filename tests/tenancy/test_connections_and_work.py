@@ -117,3 +117,19 @@ def test_tasks_of_another_organisation_are_not_shown(world: World) -> None:
     response = supervisor.get(f"{ADMIN}/task/", {"assigned": "all"})
     assert list(response.context["cl"].result_list) == [acme_task]
     assert supervisor.get(f"{ADMIN}/task/{bolt_task.pk}/change/").status_code == 302
+
+
+def test_moving_inline_secrets_makes_connections_of_the_workflows_organisation(
+        world: World) -> None:
+    from django.core.management import call_command
+
+    legacy = calling("Notify partner", "")
+    params = legacy["steps"][0]["params"]
+    del params["connection"]
+    params["signing_secret"] = "whsec_KWpT7kXA/QWlcIqXLrisx/57V3UUqygX"
+    workflow = save_definition(legacy, tenant=world.acme).workflow
+    call_command("workflows_move_secrets", stdout=__import__("io").StringIO())
+    workflow.refresh_from_db()
+    assert workflow.live_version.number == 2
+    name = workflow.definition["steps"][0]["params"]["connection"]
+    assert Connection.objects.get(name=name).tenant_id == str(world.acme.pk)

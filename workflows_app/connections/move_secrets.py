@@ -20,6 +20,7 @@ from django.db import transaction
 from engine.redaction import HARMLESS_HEADERS, header_key, is_reference
 from workflows_app.models import Connection, Workflow
 from workflows_app.services import save_definition
+from workflows_app.tenancy.scoping import of_tenant
 
 STEP_TYPE = "http.request"
 KIND = "http_signing"
@@ -67,10 +68,11 @@ def _split(params: dict[str, Any]) -> tuple[str | None, dict[str, str], dict[str
     return secret, moved, kept
 
 
-def _free_name(base: str) -> str:
+def _free_name(base: str, tenant_id: str | None = None) -> str:
+    """A connection name not taken yet (with tenancy on: in the tenant `tenant_id`)."""
     base = base[:95]
     name, number = base, 2
-    while Connection.objects.filter(name=name).exists():
+    while of_tenant(Connection.objects.filter(name=name), tenant_id).exists():
         name, number = f"{base} ({number})", number + 1
     return name
 
@@ -88,14 +90,17 @@ def move_secrets(*, dry_run: bool = False, user: Any = None) -> list[MovedStep]:
                 secret, secret_headers, kept = _split(step["params"])
                 if not secret and not secret_headers:
                     continue
-                name = _free_name(f"{workflow.name}: {step.get('key', 'http')}")
+                name = _free_name(f"{workflow.name}: {step.get('key', 'http')}",
+                                  workflow.tenant_id)
                 names = (["signing_secret"] if secret else []) + sorted(secret_headers)
                 changed.append(MovedStep(workflow.name, str(step.get("key")), name, names))
                 if dry_run:
                     continue
-                connection = Connection(name=name, kind=KIND, description=(
-                    f"Moved from the workflow \u201c{workflow.name}\u201d, step "
-                    f"\u201c{step.get('key')}\u201d."))
+                # With tenancy on, the connection belongs to the workflow's tenant.
+                description = (f"Moved from the workflow \u201c{workflow.name}\u201d, step "
+                               f"\u201c{step.get('key')}\u201d.")
+                connection = Connection(name=name, kind=KIND, tenant_id=workflow.tenant_id,
+                                        description=description)
                 connection.set_secret("signing_secret", secret)
                 connection.set_secret("headers", secret_headers or None)
                 connection.save()
