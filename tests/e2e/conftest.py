@@ -94,3 +94,17 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture(autouse=True)
+def _no_websockets_on_the_wsgi_live_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    """pytest-django's `live_server` speaks WSGI only: a page that opened a WebSocket
+    there (the notification indicator in every admin header, the run pages) would
+    get a 404 and a console error. Tests on it run with live updates off, as a host
+    serving the admin over WSGI would configure; the ASGI server fixture keeps them on."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.WORKFLOWS = {**settings.WORKFLOWS, "LIVE_UPDATES": False}
+    yield
