@@ -29,10 +29,10 @@ def nested(levels: int) -> object:
 
 def test_a_million_levels_are_measured_without_recursion() -> None:
     deep = nested(1_000_000)
-    started = time.monotonic()
+    started = time.process_time()
     assert json_problem(deep, max_depth=100) == ("[0]" * 100, "the data nests deeper than "
                                                                "100 levels")
-    assert time.monotonic() - started < 1  # stops at the limit, not at the bottom
+    assert time.process_time() - started < 1  # stops at the limit, not at the bottom
     assert json_problem(nested(99), max_depth=100) is None
 
 
@@ -61,10 +61,10 @@ def test_sizes_stop_counting_at_the_limit() -> None:
 def test_rendering_stops_as_soon_as_the_budget_is_passed() -> None:
     template = Template.parse("{{ payload }}" * 500)
     payload = "p" * 1_000_000
-    started = time.monotonic()
+    started = time.process_time()
     with render_budget(3_000_000), pytest.raises(LimitExceeded, match="3,000,000 bytes"):
         template.render({"payload": payload})
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     with render_budget(10_000):
         assert template.render({"payload": "ab"}) == "ab" * 500
 

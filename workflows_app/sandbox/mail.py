@@ -2,10 +2,11 @@
 
 Django has no per-context e-mail backend, and switching `EMAIL_BACKEND` would
 swallow the mail of every other request in the process. Instead `install()`
-(called once from `WorkflowsAppConfig.ready()`) wraps the two places Django's
-e-mail API gets its connection from — `EmailMessage.get_connection` (used by
-`EmailMessage.send`, `send_mail`, `mail_admins`, `mail_managers`) and
-`django.core.mail.get_connection` (used by `send_mass_mail` and direct callers).
+(called once from `WorkflowsAppConfig.ready()`) wraps the places Django's e-mail
+API gets its connection from: `django.core.mail.get_connection` (used by
+`send_mail`, `send_mass_mail`, direct callers and, from Django 6.1, by
+`EmailMessage.send`) and, on Django versions that still have it,
+`EmailMessage.get_connection` (what `EmailMessage.send` used before 6.1).
 Outside a capture they return the configured connection exactly as before; inside
 one (`capture.capturing()`), a `CaptureBackend` that records the messages.
 """
@@ -44,14 +45,14 @@ class CaptureBackend(BaseEmailBackend):
 
 def install() -> None:
     """Wrap Django's connection lookups (idempotent)."""
-    original_method = EmailMessage.get_connection
-    if not getattr(original_method, _INSTALLED, False):
+    original_method = getattr(EmailMessage, "get_connection", None)
+    if original_method is not None and not getattr(original_method, _INSTALLED, False):
         @functools.wraps(original_method)
         def get_connection_method(self: EmailMessage, fail_silently: bool = False) -> Any:
             capture = current_capture()
             if capture is not None:
                 return CaptureBackend(capture, fail_silently=fail_silently)
-            return original_method(self, fail_silently)
+            return original_method(self, fail_silently)  # type: ignore[misc]
 
         setattr(get_connection_method, _INSTALLED, True)
         EmailMessage.get_connection = get_connection_method  # type: ignore[method-assign]
