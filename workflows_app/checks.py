@@ -12,6 +12,9 @@
 - ``workflows.W001``: a Redis channel layer (channels_redis) whose hosts read with
   a socket timeout no longer than channels_redis' blocking read (redis-py 8's 5 s
   default), which closes idle live-update sockets every few seconds.
+- ``workflows.W002``: Django's own ``admin/base_site.html`` is found before the
+  app's (``workflows_app`` listed after ``django.contrib.admin``), so the admin
+  header has no notification inbox.
 - ``workflows.E010``: the settings ask for an optional feature (PostgreSQL, the
   Redis broker or channel layer, live updates, ...) whose packages are not
   installed; the message names the extra to install (``workflows_app.extras``).
@@ -288,3 +291,37 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 ))
                 break
     return warnings
+
+
+@checks.register(TAG)
+def check_admin_header(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """W002: Django's own ``admin/base_site.html`` wins over the app's.
+
+    The notification inbox in the admin header comes from the app's
+    ``admin/base_site.html``. Listed after ``django.contrib.admin`` in
+    ``INSTALLED_APPS`` (and with no project template of that name), Django's own
+    template is found first and the inbox never shows.
+    """
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    if not apps.is_installed("django.contrib.admin"):
+        return []
+    try:
+        template = get_template("admin/base_site.html")
+    except TemplateDoesNotExist:
+        return []
+    origin = str(getattr(template.origin, "name", "") or "")
+    admin_templates = str(apps.get_app_config("admin").path)
+    if not origin.startswith(admin_templates):
+        return []
+    return [checks.Warning(
+        "Django's own admin/base_site.html is used, so the notification inbox does not "
+        "show in the admin header: 'workflows_app' comes after 'django.contrib.admin' "
+        "in INSTALLED_APPS.",
+        hint="List 'workflows_app' before 'django.contrib.admin', or add "
+             "{% load workflows_inbox %}{% notification_indicator %} to the userlinks "
+             "block of your project's own admin/base_site.html.",
+        obj="settings.INSTALLED_APPS",
+        id="workflows.W002",
+    )]

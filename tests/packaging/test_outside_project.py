@@ -65,8 +65,9 @@ SETTINGS_TAIL = '''
 # --- added by the test: the workflows app, as its install guide says ---------------
 import os
 
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django.contrib.admin"), "workflows_app")
 INSTALLED_APPS += ["django_q", "simple_history", "rest_framework", "rest_framework.authtoken",
-                   "drf_spectacular", "workflows_app", "shop"]
+                   "drf_spectacular", "shop"]
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 DATABASES["default"]["OPTIONS"] = {
     "init_command": "PRAGMA journal_mode=WAL;",

@@ -130,3 +130,16 @@ def test_a_redis_channel_layer_needs_a_socket_timeout_longer_than_its_blocking_r
     if found:
         assert "socket_timeout" in (found[0].hint or "")
 
+
+
+def test_workflows_app_after_the_admin_warns_that_the_inbox_will_not_show(settings) -> None:
+    from workflows_app.checks import check_admin_header
+
+    assert check_admin_header() == []  # the demo lists it first: the inbox shows
+    apps_after_admin = [app for app in settings.INSTALLED_APPS if app != "workflows_app"]
+    apps_after_admin.append("workflows_app")
+    with override_settings(INSTALLED_APPS=apps_after_admin):
+        [warning] = check_admin_header()
+    assert warning.id == "workflows.W002"
+    assert "notification inbox" in warning.msg
+    assert "before 'django.contrib.admin'" in warning.hint
