@@ -62,6 +62,7 @@ from engine.scope import PathError
 from engine.steps import Output
 from engine.types import JSON, ArrayType, ObjectType, Record, ValueType, parse_type_spec
 from engine.types.structure import StructType
+from workflows_app.lazy_options import fill_lazy_options
 from workflows_app.records import registrations
 from workflows_app.triggers.lookup import trigger_label
 
@@ -285,11 +286,13 @@ def catalogue() -> dict[str, Any]:
 
 def builder_metadata(*, urls: Mapping[str, str], readonly: bool, scope: Mapping[str, Any],
                      errors: list[dict[str, str]]) -> dict[str, Any]:
-    """Everything the admin builder's JavaScript renders from, embedded in its page."""
+    """Everything the admin builder's JavaScript renders from, embedded in its page
+    (made per request: pick lists of connections, users and groups are listed for
+    the person building, see `workflows_app.lazy_options`)."""
     return json_safe({
         "metadata_version": METADATA_VERSION,
-        "triggers": triggers_catalogue(),
-        "steps": steps_catalogue(),
+        "triggers": fill_lazy_options(json_safe(triggers_catalogue())),
+        "steps": fill_lazy_options(json_safe(steps_catalogue())),
         "models": models_metadata(),
         "input_types": input_types(),
         "timezones": timezones(),

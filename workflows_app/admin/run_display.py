@@ -15,11 +15,13 @@ from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from engine import step_registry
+from engine.types import DateTime
 from workflows_app.models import Event, EventStatus, RunStatus, StepStatus, WorkflowEvaluation
 from workflows_app.triggers.lookup import trigger_label
 
@@ -98,6 +100,35 @@ def human_duration(value: timedelta | int | float | None, *, milliseconds: bool 
 def pretty_json(value: Any) -> str:
     """Indented JSON for a <pre> (escaped by the template)."""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+#: A value longer than this is cut in a step's outcome line (the outputs hold it whole).
+OUTCOME_MAX_CHARS = 120
+
+
+def step_outcome(step_type: str, outputs: Any) -> list[tuple[str, str]]:
+    """What a step's plain outputs say, as (label, value) in the order its type declares
+    them ("Message id", "SM87..."; "Status", "queued"): one line on the run page, so
+    support reads what a provider answered without opening the outputs. Lists,
+    objects and empty values are left to the outputs' JSON."""
+    if not isinstance(outputs, dict):
+        return []
+    step_class = step_registry.find(step_type)
+    shown = []
+    for output in step_class.outputs if step_class else ():
+        value = outputs.get(output.name)
+        if isinstance(value, bool) or value in (None, "") or not isinstance(
+                value, str | int | float):
+            continue
+        moment = parse_datetime(value) if isinstance(output.type, DateTime) and isinstance(
+            value, str) else None
+        text = formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if (
+            moment is not None and timezone.is_aware(moment)) else str(value)
+        label = output.label or output.name
+        if len(text) > OUTCOME_MAX_CHARS:
+            text = text[:OUTCOME_MAX_CHARS - 1] + "\u2026"
+        shown.append((str(label), text))
+    return shown
 
 
 def event_summary(event: Event) -> str:

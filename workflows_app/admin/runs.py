@@ -429,6 +429,8 @@ def _step_item(index: int, key: str, step_type: str, row: StepRun | None,
         if row and row.duration_ms is not None else "",
         "inputs_json": run_display.pretty_json(row.inputs) if row and row.inputs else "",
         "outputs_json": run_display.pretty_json(row.outputs) if row and row.outputs else "",
+        "outcome": run_display.step_outcome(step_type, row.outputs)
+        if row and status == StepStatus.SUCCEEDED else [],
         "attempts_log": [_attempt(entry) for entry in (row.attempts_log if row else [])
                          if isinstance(entry, dict)],
         "seen": _seen(row),

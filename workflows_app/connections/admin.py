@@ -54,7 +54,9 @@ class ConnectionAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
                        "title": _("Add connection: choose its kind"), "kinds": kinds,
                        "has_view_permission": self.has_view_permission(request)}
             return TemplateResponse(request, self.add_kind_template, context)
-        return super().add_view(request, form_url, extra_context)
+        kind = self._kind(request, None)
+        title = _("Add connection: %(kind)s") % {"kind": kind.label}
+        return super().add_view(request, form_url, {**(extra_context or {}), "title": title})
 
     # -- form ------------------------------------------------------------------
 
@@ -83,7 +85,7 @@ class ConnectionAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_display(self, obj: Connection | None) -> str:
-        if obj is None or not obj.pk:
+        if obj is None or not obj.kind:
             return ""
         return obj.kind_label
 

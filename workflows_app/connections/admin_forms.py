@@ -112,6 +112,8 @@ class ConnectionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.instance.kind = self.kind.key  # the add page shows the kind chosen
         self.fields.update(setting_fields(self.kind, self.instance if self.instance.pk
                                           else None))
 

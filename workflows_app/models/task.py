@@ -63,7 +63,8 @@ class Task(models.Model):
     @property
     def assignee_display(self) -> str:
         if self.assignee_user_id:
-            return str(self.assignee_user)
+            user = self.assignee_user
+            return user.get_full_name() or str(user)
         if self.assignee_group_id:
             return str(self.assignee_group)
         return "-"

@@ -30,7 +30,7 @@ class CreateTask(StepType):
         Param("assignee", Assignee(), "Assignee"),
         Param("due", DueDate(), "Due", required=False),
         Param("record", AnyRecord(), "About the record", required=False,
-              help='e.g. {"ref": "record"}: the task links to it.'),
+              help="The record the task is about, e.g. the order: the task links to it."),
     )
     outputs = (
         Output("task_id", Number(), "Task id"),

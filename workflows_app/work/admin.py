@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -26,9 +28,37 @@ from workflows_app.work.events import complete_task
 from workflows_app.work.inbox import unread_count
 
 
+def _record_label(model_label: str, record_id: str) -> str:
+    """How the record names itself ("Order A-1001"), or "" when it is gone."""
+    try:
+        model = apps.get_model(model_label)
+        record = model._default_manager.filter(pk=record_id).first()
+    except (LookupError, ValueError, ValidationError):
+        return ""
+    return str(record) if record is not None else ""
+
+
 def _is_staff(request: HttpRequest) -> bool:
     user = request.user
     return bool(user.is_active and user.is_staff)
+
+
+class ReadFilter(admin.SimpleListFilter):
+    """Unread or read notifications."""
+
+    title = _("read")
+    parameter_name = "read"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", _("Unread")), ("yes", _("Read"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]
+                 ) -> QuerySet[Notification]:
+        if self.value() == "no":
+            return queryset.filter(read_at=None)
+        if self.value() == "yes":
+            return queryset.exclude(read_at=None)
+        return queryset
 
 
 @admin.register(Notification)
@@ -37,7 +67,7 @@ class NotificationAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
 
     list_display = ["title_display", "body", "link_display", "created_at", "read_display"]
     list_display_links = ["title_display"]
-    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    list_filter = [ReadFilter]
     readonly_fields = ["title", "body", "link_display", "created_at", "read_at"]
     fields = readonly_fields
     actions = ["mark_read", "mark_unread"]
@@ -165,6 +195,13 @@ class TaskAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
     actions = ["mark_done"]
     change_form_template = "workflows_app/admin/work/task_change_form.html"
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None
+                        ) -> HttpResponse:
+        everyone = (request.GET.get(AssignedFilter.parameter_name) == "all"
+                    and request.user.has_perm("workflows_app.view_task"))
+        title = _("Everyone\u2019s tasks") if everyone else _("My tasks")
+        return super().changelist_view(request, {**(extra_context or {}), "title": title})
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Task]:
         queryset = super().get_queryset(request).select_related(
             "assignee_user", "assignee_group", "completed_by")
@@ -249,11 +286,12 @@ class TaskAdmin(TenantScopedAdminMixin, admin.ModelAdmin):
         if not obj.record_model:
             return "-"
         app_label, _dot, model_name = obj.record_model.partition(".")
+        label = _record_label(obj.record_model, obj.record_id) or f"{model_name} #{obj.record_id}"
         try:
             url = reverse(f"admin:{app_label}_{model_name}_change", args=[obj.record_id])
         except NoReverseMatch:
-            return f"{obj.record_model} #{obj.record_id}"
-        return format_html('<a href="{}">{} #{}</a>', url, model_name, obj.record_id)
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description=_("run"))
     def run_display(self, obj: Task) -> str:
