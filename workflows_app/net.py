@@ -85,6 +85,17 @@ DEFAULT_MAX_REDIRECTS = 5
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
+#: Client-error answers that may pass on another attempt (timeout, too early, rate
+#: limited); every other 4xx answer says the request itself is refused.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
+
+
+def may_pass_later(status: int) -> bool:
+    """Whether an HTTP error answer may turn out otherwise on another attempt: a
+    server error (5xx) or one of `RETRYABLE_CLIENT_ERRORS`; not any other 4xx."""
+    return status >= 500 or status in RETRYABLE_CLIENT_ERRORS
+
+
 class BlockedAddress(Exception):
     """The target may not be reached; the message says why, in plain words."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -122,22 +123,101 @@ def test_whatsapp_uses_whatsapp_addresses(httpserver: HTTPServer,
     assert step.outputs["to"] == "whatsapp:+14155238886"
 
 
-def test_twilios_refusal_is_the_step_error_and_is_retried(httpserver: HTTPServer,
-                                                          local_providers: None) -> None:
+RETRY = {"max_attempts": 3, "backoff_seconds": 0}
+
+
+def test_twilios_refusal_is_the_step_error_and_is_not_retried(httpserver: HTTPServer,
+                                                              local_providers: None) -> None:
+    # Twilio refused this request (4xx): another attempt would be refused the same way.
     twilio(httpserver)
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_json(
         {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
          "more_info": "https://www.twilio.com/docs/errors/21610", "status": 400},
         status=400)
-    run, step = run_one({"key": "text", "type": "sms.send",
-                         "retry": {"max_attempts": 2, "backoff_seconds": 0},
+    run, step = run_one({"key": "text", "type": "sms.send", "retry": RETRY,
                          "params": {"connection": "Shop SMS", "to": "+442071838750",
                                     "body": "x"}})
     assert run.status == RunStatus.FAILED
-    assert step.status == StepStatus.FAILED and step.attempt == 2
+    assert step.status == StepStatus.FAILED and step.attempt == 1
     assert step.error == ("Twilio answered HTTP 400: Attempt to send to unsubscribed "
                           "recipient (Twilio error 21610)")
-    assert len(httpserver.log) == 2
+    assert "not retried" in step.attempts_log[-1]["note"]
+    assert len(httpserver.log) == 1
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_busy_or_failing_provider_is_retried_per_the_policy(
+        httpserver: HTTPServer, local_providers: None, status: int) -> None:
+    twilio(httpserver)
+    httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_json(
+        {"code": 20429 if status == 429 else 20500, "message": "Try again later",
+         "status": status}, status=status)
+    run, step = run_one({"key": "text", "type": "sms.send", "retry": RETRY,
+                         "params": {"connection": "Shop SMS", "to": "+442071838750",
+                                    "body": "x"}})
+    assert run.status == RunStatus.FAILED
+    assert step.attempt == 3 and len(httpserver.log) == 3
+    assert step.error.startswith(f"Twilio answered HTTP {status}: Try again later")
+
+
+def test_a_provider_that_fails_once_succeeds_on_the_retry(httpserver: HTTPServer,
+                                                          local_providers: None) -> None:
+    twilio(httpserver)
+    url = f"/2010-04-01/Accounts/{SID}/Messages.json"
+    httpserver.expect_ordered_request(url).respond_with_data("Bad gateway", status=502)
+    httpserver.expect_ordered_request(url).respond_with_handler(twilio_answer)
+    run, step = run_one({"key": "text", "type": "sms.send", "retry": RETRY,
+                         "params": {"connection": "Shop SMS", "to": "+442071838750",
+                                    "body": "x"}})
+    assert run.status == RunStatus.SUCCEEDED, step.error
+    assert step.attempt == 2
+    assert step.outputs["message_id"] == "SM87105da94bff44b999e4e6eb90d8eb6"
+    # The same idempotency token on both attempts: Twilio sends the message once.
+    tokens = {request.headers["I-Twilio-Idempotency-Token"] for request, _ in httpserver.log}
+    assert tokens == {f"{run.pk}:text"}
+
+
+def run_after_a_change(httpserver: HTTPServer, change: Callable[[], Any]) -> tuple[Any, Any]:
+    """A run that waits a second before its SMS step; `change` happens meanwhile (the
+    workflow was valid when the run started)."""
+    twilio(httpserver)
+    workflow = create_workflow("Channel", [
+        {"key": "pause", "type": "delay", "params": {"duration": "1 second"}},
+        {"key": "text", "type": "sms.send", "retry": RETRY, "params": {
+            "connection": "Shop SMS", "to": "+442071838750", "body": "x"}}])
+    order("42.00", number="C-1")
+    drain(max_seconds=20)
+    [run] = runs_of(workflow)
+    assert run.status == RunStatus.WAITING
+    change()
+    drain(wait_for_delays=True, max_seconds=20)
+    run.refresh_from_db()
+    return run, steps_of(run)["text"]
+
+
+def test_a_deleted_connection_fails_the_step_at_once_naming_it(httpserver: HTTPServer,
+                                                               local_providers: None) -> None:
+    run, step = run_after_a_change(
+        httpserver, lambda: Connection.objects.filter(name="Shop SMS").delete())
+    assert run.status == RunStatus.FAILED
+    assert step.attempt == 1
+    assert step.error == ('there is no connection named "Shop SMS" any more (deleted or '
+                          "renamed?): add it again under Workflows \u203a Connections "
+                          "(SMS (Twilio)) or choose another one in this step")
+    assert run.error.startswith('step "text" failed: there is no connection named "Shop SMS"')
+    assert "not retried" in step.attempts_log[-1]["note"]
+    assert httpserver.log == []
+
+
+def test_a_connection_of_another_kind_fails_the_step_at_once(httpserver: HTTPServer,
+                                                             local_providers: None) -> None:
+    run, step = run_after_a_change(
+        httpserver,
+        lambda: Connection.objects.filter(name="Shop SMS").update(kind="twilio_whatsapp"))
+    assert run.status == RunStatus.FAILED and step.attempt == 1
+    assert step.error == ('the connection "Shop SMS" is WhatsApp (Twilio); SMS (Twilio) '
+                          "is needed")
+    assert httpserver.log == []
 
 
 def test_a_phone_field_that_is_no_number_fails_the_step_before_sending(
@@ -162,15 +242,16 @@ def test_a_literal_bad_number_is_refused_when_saved(httpserver: HTTPServer) -> N
     assert "not a valid phone number" in str(error.value)
 
 
-def test_an_unreachable_provider_is_a_step_error(httpserver: HTTPServer,
-                                                 local_providers: None) -> None:
+def test_an_unreachable_provider_is_a_step_error_retried_per_the_policy(
+        httpserver: HTTPServer, local_providers: None) -> None:
     make_connection("Shop SMS", "twilio_sms", {"account_sid": SID, "from_number": "+15017122661",
                                                "api_url": "http://127.0.0.1:9"},
                     {"auth_token": AUTH_TOKEN})
-    run, step = run_one({"key": "text", "type": "sms.send", "params": {
+    run, step = run_one({"key": "text", "type": "sms.send", "retry": RETRY, "params": {
         "connection": "Shop SMS", "to": "+442071838750", "body": "x"}})
     assert run.status == RunStatus.FAILED
     assert step.error.startswith("could not reach http://127.0.0.1:9")
+    assert step.attempt == 3
 
 
 def test_a_slow_provider_times_out_as_a_step_error(httpserver: HTTPServer,
@@ -184,19 +265,22 @@ def test_a_slow_provider_times_out_as_a_step_error(httpserver: HTTPServer,
 
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json"
                               ).respond_with_handler(slow)
-    run, step = run_one({"key": "text", "type": "sms.send", "params": {
-        "connection": "Shop SMS", "to": "+442071838750", "body": "x"}})
+    run, step = run_one({"key": "text", "type": "sms.send",
+                         "retry": {"max_attempts": 2, "backoff_seconds": 0}, "params": {
+                             "connection": "Shop SMS", "to": "+442071838750", "body": "x"}})
     assert run.status == RunStatus.FAILED
     assert "timed out" in step.error or "time budget" in step.error
-    wait_until(lambda: httpserver.log, message="the slow answer")  # not into the next test
+    assert step.attempt == 2  # a timeout may pass: retried
+    wait_until(lambda: len(httpserver.log) == 2, message="the slow answers")  # not later
 
 
 def test_the_provider_must_be_an_allowed_address(httpserver: HTTPServer) -> None:
     twilio(httpserver)
-    run, step = run_one({"key": "text", "type": "sms.send", "params": {
+    run, step = run_one({"key": "text", "type": "sms.send", "retry": RETRY, "params": {
         "connection": "Shop SMS", "to": "+442071838750", "body": "x"}})
     assert run.status == RunStatus.FAILED
     assert step.error.startswith("refused to call http://localhost:")
+    assert step.attempt == 1  # the address stays refused
     assert httpserver.log == []
 
 
@@ -225,10 +309,11 @@ def test_slacks_refusal_is_the_step_error(httpserver: HTTPServer,
     hook = "/services/T000/B000/XXXXSECRETXXXX"
     make_connection("Sales Slack", "slack", {}, {"webhook_url": httpserver.url_for(hook)})
     httpserver.expect_request(hook).respond_with_data("no_service", status=404)
-    run, step = run_one({"key": "chat", "type": "chat.post", "params": {
+    run, step = run_one({"key": "chat", "type": "chat.post", "retry": RETRY, "params": {
         "connection": "Sales Slack", "text": "x"}})
     assert run.status == RunStatus.FAILED
     assert step.error == "Slack answered HTTP 404: no_service"
+    assert step.attempt == 1
     assert "XXXXSECRETXXXX" not in step.error
 
 
@@ -289,11 +374,25 @@ def test_pagerdutys_invalid_event_answer_is_the_step_error(httpserver: HTTPServe
         {"status": "invalid event", "message": "Event object is invalid",
          "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]},
         status=400)
-    run, step = run_one({"key": "page", "type": "pagerduty.trigger", "params": {
-        "connection": "On-call", "summary": "x"}})
+    run, step = run_one({"key": "page", "type": "pagerduty.trigger", "retry": RETRY,
+                         "params": {"connection": "On-call", "summary": "x"}})
     assert run.status == RunStatus.FAILED
     assert step.error == ("PagerDuty answered HTTP 400: Event object is invalid: Length of "
                           "'routing_key' is incorrect (should be 32 characters)")
+    assert step.attempt == 1
+
+
+def test_pagerdutys_rate_limit_is_retried(httpserver: HTTPServer,
+                                          local_providers: None) -> None:
+    pagerduty(httpserver)
+    httpserver.expect_request("/v2/enqueue").respond_with_json(
+        {"status": "throttle event", "message": "Requests for this service are arriving "
+                                                "too quickly"}, status=429)
+    run, step = run_one({"key": "page", "type": "pagerduty.trigger", "retry": RETRY,
+                         "params": {"connection": "On-call", "summary": "x"}})
+    assert run.status == RunStatus.FAILED
+    assert step.attempt == 3 and len(httpserver.log) == 3
+    assert "PagerDuty answered HTTP 429: Requests for this service" in step.error
 
 
 # -- delivery backends ------------------------------------------------------------------

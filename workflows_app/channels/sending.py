@@ -19,11 +19,13 @@ USER_AGENT = "django-workflows/0.1 (channel step)"
 
 
 def load_connection(name: str, kinds: Sequence[str]) -> tuple[Any, dict[str, Any]]:
-    """(the connection, its decrypted values), or a `StepError` saying what is wrong."""
+    """(the connection, its decrypted values), or a `StepError` saying what is wrong:
+    a connection that is gone, of another kind, incomplete or unreadable stays so on
+    another attempt, so the step fails at once (not retried)."""
     try:
         return connection_values(name, kinds)
     except ConnectionUnusable as exc:
-        raise StepError(str(exc)) from None
+        raise StepError(str(exc), retryable=False) from None
 
 
 def timeout_for(context: Any) -> float:

@@ -13,9 +13,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from workflows_app.channels.message import OutboundMessage
-from workflows_app.channels.provider_errors import failure, provider_message
+from workflows_app.channels.provider_errors import provider_error, provider_message
 from workflows_app.channels.sending import deliver, secret_strings
-from workflows_app.execution.flow import StepError
 
 
 def send_message(*, channel: str, connection: str, values: dict[str, Any], to: str,
@@ -43,6 +42,6 @@ def send_message(*, channel: str, connection: str, values: dict[str, Any], to: s
         code = answer.body.get("code") if isinstance(answer.body, dict) else None
         if code:
             text += f" (Twilio error {code})"
-        raise StepError(failure("Twilio", answer, text, message.secrets))
+        raise provider_error("Twilio", answer, text, message.secrets)
     return {"message_id": str(answer.body.get("sid") or ""),
             "status": str(answer.body.get("status") or ""), "to": to}

@@ -68,7 +68,10 @@ def connection_values(name: str, kinds: Sequence[str]) -> tuple[Connection, dict
     # With tenancy on: the connection of that name in the running workflow's tenant.
     connection = of_tenant(Connection.objects.filter(name=name), current_tenant()).first()
     if connection is None:
-        raise ConnectionUnusable(f'there is no connection named "{name}" any more')
+        raise ConnectionUnusable(f'there is no connection named "{name}" any more (deleted '
+                                 "or renamed?): add it again under Workflows \u203a "
+                                 f"Connections ({_needed(kinds)}) or choose another one in "
+                                 "this step")
     if kinds and connection.kind not in kinds:
         raise ConnectionUnusable(f'the connection "{name}" is '
                                  f"{kind_labels([connection.kind])[0]}; {_needed(kinds)} "

@@ -8,10 +8,9 @@ from typing import Any
 from engine import Output, Param, StepType, step_registry
 from engine.types import Connection, Number, String, Text
 from workflows_app.channels.message import OutboundMessage
-from workflows_app.channels.provider_errors import failure, provider_message
+from workflows_app.channels.provider_errors import provider_error, provider_message
 from workflows_app.channels.sending import deliver, load_connection, secret_strings
 from workflows_app.connections.kinds import connection_kinds
-from workflows_app.execution.flow import StepError
 
 
 def chat_kinds() -> list[str]:
@@ -56,7 +55,7 @@ class PostChatMessage(StepType):
             simulated="ok", secrets=secrets)
         answer = deliver(message, context)
         if answer.status >= 400:
-            raise StepError(failure(str(kind.label).split(" (")[0], answer,
-                                    provider_message(answer, "error", "message"), secrets))
+            raise provider_error(str(kind.label).split(" (")[0], answer,
+                                 provider_message(answer, "error", "message"), secrets)
         response = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
         return {"status_code": answer.status, "response": response[:300]}

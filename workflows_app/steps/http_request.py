@@ -22,6 +22,7 @@ from workflows_app.net import (
     Response,
     ResponseTooLarge,
     TooManyRedirects,
+    may_pass_later,
     send,
 )
 from workflows_app.steps.types import URLTemplate
@@ -32,9 +33,6 @@ USER_AGENT = "django-workflows/0.1 (+http.request step)"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 #: Kinds of connection that give a request its credentials (each has `headers(values)`).
 AUTH_KINDS = ["http_bearer", "http_basic", "http_signing"]
-#: Client-error answers that may pass on another attempt (timeout, too early,
-#: rate limited); every other 4xx answer fails the step at once.
-RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
 @step_registry.register
@@ -109,7 +107,7 @@ class HttpRequest(StepType):
         if status >= 400:
             raise StepError(f"{method} {url} answered HTTP {status}: "
                             f"{str(result['body'])[:300]}",
-                            retryable=status >= 500 or status in RETRYABLE_CLIENT_ERRORS)
+                            retryable=may_pass_later(status))
         return result
 
     @staticmethod

@@ -8,9 +8,8 @@ from typing import Any
 from engine import Output, Param, StepType, step_registry
 from engine.types import Choice, Connection, String, Text
 from workflows_app.channels.message import OutboundMessage
-from workflows_app.channels.provider_errors import failure, provider_message
+from workflows_app.channels.provider_errors import provider_error, provider_message
 from workflows_app.channels.sending import deliver, load_connection, secret_strings
-from workflows_app.execution.flow import StepError
 
 KINDS = ["pagerduty"]
 SEVERITIES = [("critical", "Critical"), ("error", "Error"), ("warning", "Warning"),
@@ -69,7 +68,7 @@ class TriggerPagerDuty(StepType):
             text = provider_message(answer, "message")
             if isinstance(answer.body, dict) and answer.body.get("errors"):
                 text += ": " + "; ".join(map(str, answer.body["errors"]))[:300]
-            raise StepError(failure("PagerDuty", answer, text, secrets))
+            raise provider_error("PagerDuty", answer, text, secrets)
         return {"dedup_key": str(answer.body.get("dedup_key") or dedup_key),
                 "status": str(answer.body.get("status") or ""),
                 "message": str(answer.body.get("message") or "")}

@@ -21,10 +21,12 @@ class HttpBackend(DeliveryBackend):
                                 body=message.body, timeout=message.timeout,
                                 max_response_bytes=MAX_ANSWER_BYTES)
         except net.BlockedAddress as exc:
-            raise StepError(f"refused to call {_host(message.url)}: {exc}") from None
+            # The address is not allowed: it will not be on another attempt either.
+            raise StepError(f"refused to call {_host(message.url)}: {exc}",
+                            retryable=False) from None
         except (net.ResponseTooLarge, net.TooManyRedirects) as exc:
-            raise StepError(f"{_host(message.url)}: {exc}") from None
-        except urllib3.exceptions.HTTPError as exc:
+            raise StepError(f"{_host(message.url)}: {exc}", retryable=False) from None
+        except urllib3.exceptions.HTTPError as exc:  # unreachable, timed out: may pass
             raise StepError(f"could not reach {_host(message.url)}: "
                             f"{_network_reason(exc)}") from None
         return ProviderAnswer.from_text(response.status, response.text(),
