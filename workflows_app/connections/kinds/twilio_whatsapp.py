@@ -1,22 +1,16 @@
 """WhatsApp through Twilio's Messages API (`whatsapp:` addresses)."""
 
-from engine.types import URL, Phone, String
-from workflows_app.connections.kinds.base import ConnectionKind, Setting, connection_kinds
-from workflows_app.connections.kinds.twilio_sms import TWILIO_API
+from workflows_app.connections.kinds.base import connection_kinds
+from workflows_app.connections.kinds.twilio_account import TwilioAccount, account_settings
 
 
 @connection_kinds.register
-class TwilioWhatsApp(ConnectionKind):
+class TwilioWhatsApp(TwilioAccount):
     """A Twilio account sending WhatsApp messages from an approved sender (`whatsapp.send`)."""
 
     key = "twilio_whatsapp"
     label = "WhatsApp (Twilio)"
     description = "Sends WhatsApp messages with Twilio's Messages API."
-    settings = (
-        Setting("account_sid", String(), "Account SID", help="AC... from the Twilio console."),
-        Setting("auth_token", String(), "Auth token", secret=True),
-        Setting("from_number", Phone(), "WhatsApp sender",
-                help="The WhatsApp-enabled number in international form, e.g. +14155238886."),
-        Setting("api_url", URL(), "API address", required=False, default=TWILIO_API,
-                help="Leave as is; change only to test against a local stand-in."),
-    )
+    settings = account_settings(
+        "WhatsApp sender",
+        "The WhatsApp-enabled number in international form, e.g. +14155238886.")
