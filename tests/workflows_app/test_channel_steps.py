@@ -27,6 +27,7 @@ from tests.workflows_app.support import (
     wait_until,
 )
 from workflows_app.channels import outbox
+from workflows_app.channels import twilio as twilio_sending
 from workflows_app.execution.queue import drain
 from workflows_app.models import Connection, RunStatus, StepStatus
 
@@ -43,6 +44,18 @@ SID = "AC0123456789abcdef0123456789abcdef"
 def local_providers(settings: Any) -> None:
     """The stand-in providers run on 127.0.0.1, which net.py refuses unless allowed."""
     settings.WORKFLOWS = {**settings.WORKFLOWS, "HTTP_ALLOWED_PRIVATE_HOSTS": ["127.0.0.1"]}
+
+
+@pytest.fixture(params=["sdk", "own request"])
+def sender(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Twilio messages go out through Twilio's SDK (installed with the test tools) and,
+    as where the `twilio` extra is not installed, through the request built by the
+    app: both must speak Twilio's format and give the same outputs and errors."""
+    if request.param == "own request":
+        monkeypatch.setattr(twilio_sending, "sdk_installed", lambda: False)
+    else:
+        assert twilio_sending.sdk_installed(), "the dev tools include the twilio extra"
+    return request.param
 
 
 def make_connection(name: str, kind: str, settings: dict[str, Any],
@@ -87,7 +100,8 @@ def twilio_answer(request: Request) -> Response:
 # -- sms.send / whatsapp.send -------------------------------------------------------
 
 
-def test_sms_uses_twilios_messages_api(httpserver: HTTPServer, local_providers: None) -> None:
+def test_sms_uses_twilios_messages_api(httpserver: HTTPServer, local_providers: None,
+                                      sender: str) -> None:
     twilio(httpserver)
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json",
                               method="POST").respond_with_handler(twilio_answer)
@@ -100,6 +114,8 @@ def test_sms_uses_twilios_messages_api(httpserver: HTTPServer, local_providers: 
         f"{SID}:{AUTH_TOKEN}".encode()).decode()
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert request.headers["I-Twilio-Idempotency-Token"] == f"{run.pk}:text"
+    assert request.headers["User-Agent"].startswith(
+        "twilio-python/" if sender == "sdk" else "django-workflows/")
     assert parse_qs(request.get_data(as_text=True)) == {
         "To": ["+442071838750"], "From": ["+15017122661"], "Body": ["Order C-1 is paid"]}
     assert step.outputs == {"message_id": "SM87105da94bff44b999e4e6eb90d8eb6",
@@ -109,7 +125,7 @@ def test_sms_uses_twilios_messages_api(httpserver: HTTPServer, local_providers: 
 
 
 def test_whatsapp_uses_whatsapp_addresses(httpserver: HTTPServer,
-                                          local_providers: None) -> None:
+                                          local_providers: None, sender: str) -> None:
     twilio(httpserver, kind="twilio_whatsapp", name="Shop WhatsApp")
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json",
                               method="POST").respond_with_handler(twilio_answer)
@@ -126,8 +142,8 @@ def test_whatsapp_uses_whatsapp_addresses(httpserver: HTTPServer,
 RETRY = {"max_attempts": 3, "backoff_seconds": 0}
 
 
-def test_twilios_refusal_is_the_step_error_and_is_not_retried(httpserver: HTTPServer,
-                                                              local_providers: None) -> None:
+def test_twilios_refusal_is_the_step_error_and_is_not_retried(
+        httpserver: HTTPServer, local_providers: None, sender: str) -> None:
     # Twilio refused this request (4xx): another attempt would be refused the same way.
     twilio(httpserver)
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_json(
@@ -147,7 +163,7 @@ def test_twilios_refusal_is_the_step_error_and_is_not_retried(httpserver: HTTPSe
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_a_busy_or_failing_provider_is_retried_per_the_policy(
-        httpserver: HTTPServer, local_providers: None, status: int) -> None:
+        httpserver: HTTPServer, local_providers: None, status: int, sender: str) -> None:
     twilio(httpserver)
     httpserver.expect_request(f"/2010-04-01/Accounts/{SID}/Messages.json").respond_with_json(
         {"code": 20429 if status == 429 else 20500, "message": "Try again later",
@@ -160,8 +176,8 @@ def test_a_busy_or_failing_provider_is_retried_per_the_policy(
     assert step.error.startswith(f"Twilio answered HTTP {status}: Try again later")
 
 
-def test_a_provider_that_fails_once_succeeds_on_the_retry(httpserver: HTTPServer,
-                                                          local_providers: None) -> None:
+def test_a_provider_that_fails_once_succeeds_on_the_retry(
+        httpserver: HTTPServer, local_providers: None, sender: str) -> None:
     twilio(httpserver)
     url = f"/2010-04-01/Accounts/{SID}/Messages.json"
     httpserver.expect_ordered_request(url).respond_with_data("Bad gateway", status=502)
@@ -221,7 +237,7 @@ def test_a_connection_of_another_kind_fails_the_step_at_once(httpserver: HTTPSer
 
 
 def test_a_phone_field_that_is_no_number_fails_the_step_before_sending(
-        httpserver: HTTPServer, local_providers: None) -> None:
+        httpserver: HTTPServer, local_providers: None, sender: str) -> None:
     twilio(httpserver)
     run, step = run_one({"key": "text", "type": "sms.send", "params": {
         "connection": "Shop SMS", "to": {"ref": "record.customer.phone"}, "body": "x"}},
@@ -243,7 +259,7 @@ def test_a_literal_bad_number_is_refused_when_saved(httpserver: HTTPServer) -> N
 
 
 def test_an_unreachable_provider_is_a_step_error_retried_per_the_policy(
-        httpserver: HTTPServer, local_providers: None) -> None:
+        httpserver: HTTPServer, local_providers: None, sender: str) -> None:
     make_connection("Shop SMS", "twilio_sms", {"account_sid": SID, "from_number": "+15017122661",
                                                "api_url": "http://127.0.0.1:9"},
                     {"auth_token": AUTH_TOKEN})
@@ -399,7 +415,7 @@ def test_pagerdutys_rate_limit_is_retried(httpserver: HTTPServer,
 
 
 def test_the_locmem_backend_keeps_messages_instead_of_sending(
-        httpserver: HTTPServer, settings: Any) -> None:
+        httpserver: HTTPServer, settings: Any, sender: str) -> None:
     settings.WORKFLOWS = {**settings.WORKFLOWS, "CHANNEL_BACKEND":
                           "workflows_app.channels.backends.locmem.LocmemBackend"}
     outbox.messages.clear()

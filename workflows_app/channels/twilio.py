@@ -1,54 +1,57 @@
-"""Twilio's Messages API, shared by `sms.send` and `whatsapp.send` (`send_message`,
-and their base class `TwilioMessageStep`).
-
-`POST {api}/2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded `To`,
-`From`, `Body`, HTTP basic authentication with the account SID and auth token.
-Twilio answers 201 with the message resource (`sid`, `status`...), or an error
-object `{"code": 21211, "message": "...", "more_info": "...", "status": 400}`.
+"""Sending with Twilio's Messages API, shared by `sms.send` and `whatsapp.send`: their
+base class `TwilioMessageStep` and `send_message`, which uses Twilio's own SDK when
+it is installed (the `twilio` extra, `workflows_app.channels.twilio_sdk`) and a
+request built here otherwise (`send_with_own_request`); the format both speak is in
+`workflows_app.channels.twilio_format`.
 """
 
 from __future__ import annotations
 
-import base64
+import importlib.util
 from typing import Any, ClassVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from engine import Output, Param, StepType
 from engine.types import Connection, String, Text
-from workflows_app.channels.message import OutboundMessage
 from workflows_app.channels.phone import DialablePhone
-from workflows_app.channels.provider_errors import provider_error, provider_message
 from workflows_app.channels.sending import deliver, load_connection, secret_strings
+from workflows_app.channels.twilio_format import basic_auth, refusal, twilio_message
 
 
-def send_message(*, channel: str, connection: str, values: dict[str, Any], to: str,
-                 sender: str, body: str, context: Any) -> dict[str, Any]:
-    """Send one message; returns the step outputs (`message_id`, `status`, `to`)."""
+def send_with_own_request(*, channel: str, connection: str, values: dict[str, Any], to: str,
+                          sender: str, body: str, context: Any) -> dict[str, Any]:
+    """Send one message with a request built here (when Twilio's SDK is not
+    installed); returns the step outputs (`message_id`, `status`, `to`)."""
     account = str(values["account_sid"])
     url = (f"{str(values['api_url']).rstrip('/')}/2010-04-01/Accounts/"
            f"{quote(account, safe='')}/Messages.json")
-    credentials = base64.b64encode(f"{account}:{values['auth_token']}".encode()).decode()
-    form = urlencode({"To": to, "From": sender, "Body": body}).encode()
-    message = OutboundMessage(
-        channel=channel, connection=connection, summary={"to": to, "from": sender,
-                                                         "body": body},
-        method="POST", url=url, body=form,
-        headers={"Authorization": f"Basic {credentials}",
-                 "Content-Type": "application/x-www-form-urlencoded",
-                 "Accept": "application/json",
-                 "I-Twilio-Idempotency-Token": context.idempotency_key},
-        simulated={"sid": "SM" + context.idempotency_key.replace(":", "_"),
-                   "status": "queued", "to": to, "from": sender, "body": body},
+    message = twilio_message(
+        channel=channel, connection=connection, method="POST", url=url,
+        headers={"Authorization": basic_auth(account, str(values["auth_token"])),
+                 "Accept": "application/json"},
+        form={"To": to, "From": sender, "Body": body}, context=context,
         secrets=secret_strings(values, ["auth_token"]))
     answer = deliver(message, context)
     if answer.status >= 400 or not isinstance(answer.body, dict):
-        text = provider_message(answer, "message", "detail")
-        code = answer.body.get("code") if isinstance(answer.body, dict) else None
-        if code:
-            text += f" (Twilio error {code})"
-        raise provider_error("Twilio", answer, text, message.secrets)
+        raise refusal(answer, message.secrets)
     return {"message_id": str(answer.body.get("sid") or ""),
             "status": str(answer.body.get("status") or ""), "to": to}
+
+
+def sdk_installed() -> bool:
+    """Whether Twilio's SDK (`twilio`, the `twilio` extra) can be used."""
+    return importlib.util.find_spec("twilio") is not None
+
+
+def send_message(**kwargs: Any) -> dict[str, Any]:
+    """Send one message with Twilio's SDK when it is installed, else with a request
+    built here; both go through `deliver` (same arguments as
+    `send_with_own_request`)."""
+    if sdk_installed():
+        from workflows_app.channels.twilio_sdk import send_with_sdk
+
+        return send_with_sdk(**kwargs)
+    return send_with_own_request(**kwargs)
 
 
 class TwilioMessageStep(StepType):
