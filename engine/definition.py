@@ -470,7 +470,8 @@ class _Validator:
                 step.children[place] = self.check_step_list(raw_steps, place_path, inner,
                                                             depth + 1)
                 added = [field_ for key, field_ in inner.steps().items() if key not in known]
-                visible.extend(_after_nested(step, added))
+                visible.extend(_after_nested(step, added,
+                                             step.step_type.nested_outputs_for(check, place)))
         return visible
 
     def check_step(self, item: object, index: int, path: str, scope: ScopeSchema,
@@ -573,9 +574,9 @@ class _Validator:
         return attempts, float(backoff)
 
 
-def _after_nested(step: CompiledStep, added: list[ScopeField]) -> list[ScopeField]:
-    """What the steps after `step` see of its nested steps' `steps.<key>` fields."""
-    rule = step.step_type.nested_outputs_after
+def _after_nested(step: CompiledStep, added: list[ScopeField], rule: str) -> list[ScopeField]:
+    """What the steps after `step` see of its nested steps' `steps.<key>` fields,
+    by the step type's `rule` for their list (`nested_outputs_for`)."""
     if rule == "none":
         return []
     if rule == "always":

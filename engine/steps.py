@@ -147,9 +147,10 @@ class StepType:
     - `check(step)`: extra save-time validation (e.g. fields that depend on the
       type of another param); return `DefinitionError`s.
     - `output_fields(step)`: outputs that depend on params (default: `outputs`).
-    - `nested_scope(step, place)` and `nested_outputs_after`: for flow steps whose
-      params hold nested step lists (`StepList`): what the nested steps see, and
-      what the steps after this one see of them.
+    - `nested_scope(step, place)` and `nested_outputs_after` (per list:
+      `nested_outputs_for(step, place)`): for flow steps whose params hold nested
+      step lists (`StepList`): what the nested steps see, and what the steps
+      after this one see of them.
     - `resolve_inputs(step, values)`: typed inputs from scope values.
     - `after_wait(step, wait)`: for steps that park the run, what to do when the
       wait is over (`delay` re-checks the conditions; `workflow.run` reads the
@@ -190,6 +191,11 @@ class StepType:
         `paths[0].steps`) see besides the scope at this step, e.g. `item` and
         `item_index` in a `for_each`."""
         return []
+
+    def nested_outputs_for(self, step: StepCheck, place: str) -> str:
+        """`nested_outputs_after` for the nested list at `place`, when it depends on
+        the params (a `parallel` branch that may fail without stopping the step)."""
+        return self.nested_outputs_after
 
     def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
         """For steps that park their run (`delay`, `workflow.run` with `wait`):

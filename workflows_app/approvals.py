@@ -49,5 +49,7 @@ def wake_run(approval: Approval) -> None:
     now = timezone.now()
     StepRun.objects.filter(run_id=approval.run_id, key=approval.step_key,
                            status=StepStatus.WAITING).update(due_at=now)
-    Run.objects.filter(pk=approval.run_id, status=RunStatus.WAITING).update(due_at=now)
+    # The step may be in a `parallel` branch: then its branch run is the one parked.
+    Run.objects.and_branches([approval.run_id]).filter(status=RunStatus.WAITING).update(
+        due_at=now)
     transaction.on_commit(wake_soon)

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from workflows_app.execution.branches import cancel_branches_of
 from workflows_app.execution.signals import runs_changed
 from workflows_app.execution.wakeups import wake_soon
 from workflows_app.models import Run, RunAction, RunStatus, StepRun, StepStatus
@@ -74,6 +75,7 @@ def cancel_run(run: Run, *, user: Any = None) -> Run:
                                 "lease_expires_at"])
         StepRun.objects.filter(run=run, status__in=[StepStatus.WAITING, StepStatus.PENDING]
                                ).update(status=StepStatus.SKIPPED, due_at=None)
+        cancel_branches_of([run.pk])
         RunAction.objects.create(run=run, action="cancel", user=_user(user))
         runs_changed.send(cancel_run, run_ids=[run.pk])
     return run

@@ -84,7 +84,7 @@ def order(total: str | int = "100.00", *, number: str | None = None,
 
 
 def runs_of(workflow: Workflow) -> list[Run]:
-    return list(Run.objects.filter(workflow=workflow).order_by("pk"))
+    return list(Run.objects.top_level().filter(workflow=workflow).order_by("pk"))
 
 
 def steps_of(run: Run) -> dict[str, StepRun]:

@@ -1,7 +1,8 @@
 """Control flow with real django-q2 workers (`qcluster` subprocesses; run on
 PostgreSQL + Redis with DATABASE_URL / REDIS_URL set): a reminder after a wait
-reads the order as it is then, and a `for_each` loop survives a SIGKILL of its
-worker with each item's side effect applied once."""
+reads the order as it is then, a `for_each` loop survives a SIGKILL of its
+worker with each item's side effect applied once, and the branches of a
+`parallel` step run at the same time on two workers and join."""
 
 from __future__ import annotations
 
@@ -128,3 +129,61 @@ def test_wait_for_resumes_within_a_second_of_the_matching_change(receiver, worke
     wait_for_run(workflow, RunStatus.SUCCEEDED, workers)
     assert receiver.received("/ship")[0].json == {"order": placed.number,
                                                   "outcome": "condition"}
+
+
+def _cluster_of(pid: int, clusters) -> int | None:
+    """The `qcluster` process (of `clusters`) that `pid`, a worker, descends from."""
+    pids = {cluster.pid for cluster in clusters}
+    while pid > 1 and pid not in pids:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    return pid if pid in pids else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
+    spans: dict[str, tuple[float, float]] = {}  # idempotency key -> (start, end)
+    lock = threading.Lock()
+
+    def slow(request):
+        started = time.time()
+        time.sleep(2.0)
+        with lock:
+            spans[request.headers.get("Idempotency-Key", "")] = (started, time.time())
+        return Response('{"ok": true}', content_type="application/json")
+
+    receiver.respond("/slow", handler=slow)
+    workflow = create_workflow("Check stock and credit at once", [
+        {"key": "fan", "type": "parallel", "params": {"branches": [
+            {"label": "Stock", "steps": [http_step("stock", receiver.url("/slow"))]},
+            {"label": "Credit", "steps": [http_step("credit", receiver.url("/slow"))]},
+        ]}},
+        http_step("joined", receiver.url("/joined"), params={"body": {
+            "order": "{{ record.number }}", "stock": "{{ steps.stock.status_code }}",
+            "credit": "{{ steps.credit.status_code }}"}}),
+    ])
+    clusters = workers.start(2)
+    placed = order("30.00")
+
+    # While both slow calls are in flight, each branch run is leased by a worker.
+    wait_until(lambda: receiver.count("/slow") == 2, timeout=30,
+               message="both branches to call out", details=workers.output)
+    [run] = runs_of(workflow)
+    owners = dict(Run.objects.filter(parent=run).values_list("branch", "lease_owner"))
+    pids = {branch: int(owner.split(":")[1]) for branch, owner in owners.items() if owner}
+
+    in_clusters = {pid: _cluster_of(pid, clusters) for pid in pids.values()}
+    [run] = wait_for_run(workflow, RunStatus.SUCCEEDED, workers, timeout=60)
+    assert set(pids) == {"fan.branches[0]", "fan.branches[1]"}, owners
+    assert len(set(pids.values())) == 2, f"both branches ran in one worker: {pids}"
+    assert set(in_clusters.values()) == {c.pid for c in clusters}, in_clusters
+    stock = spans[f"{run.pk}:fan.branches[0].stock"]
+    credit = spans[f"{run.pk}:fan.branches[1].credit"]
+    overlap = min(stock[1], credit[1]) - max(stock[0], credit[0])
+    assert overlap > 1.5, f"the branches overlapped {overlap:.2f} s: {stock} {credit}"
+    [joined] = receiver.received("/joined")
+    assert joined.json == {"order": placed.number, "stock": "200", "credit": "200"}
+    rows = steps_of(run)
+    assert rows["fan.branches[0].stock"].status == StepStatus.SUCCEEDED
+    assert rows["fan.branches[1].credit"].status == StepStatus.SUCCEEDED
+    assert rows["joined"].started_at >= rows["fan.branches[1].credit"].finished_at

@@ -116,3 +116,21 @@ def test_each_critical_alert_of_a_webhook_batch_is_mailed_once(demo, client) -> 
     assert response.status_code < 300
     drain()
     assert _subjects("ops@example.com") == ["Critical alert disk full", "Critical alert db down"]
+
+
+def test_a_paid_order_is_packed_and_invoiced_at_once_then_the_customer_told(demo) -> None:
+    order = Order.objects.get(number="A-1003")
+    order.status = Order.Status.PAID
+    order.save()
+    drain()
+    workflow = Workflow.objects.get(name="Prepare paid orders at once")
+    [run] = Run.objects.top_level().filter(workflow=workflow)
+    assert run.status == RunStatus.SUCCEEDED
+    assert _subjects("warehouse@example.com") == ["Pack order A-1003"]
+    assert _subjects("accounts@example.com") == ["Invoice order A-1003"]
+    keys = set(StepRun.objects.filter(run=run).values_list("key", flat=True))
+    assert keys == {"prepare", "prepare.branches[0].ask_to_pack",
+                    "prepare.branches[1].ask_to_invoice", "tell_customer_preparing"}
+    assert Run.objects.filter(parent=run, status=RunStatus.SUCCEEDED).count() == 2
+    [told] = [m for m in mail.outbox if m.subject == "Order A-1003 is being prepared"]
+    assert "Invoice: to follow" not in told.body

@@ -125,7 +125,8 @@ class EventAdmin(HistoryAdminMixin, admin.ModelAdmin):
                                                                       event.payload)),
             "evaluations": why.evaluation_items(event),
             "not_considered": why.not_considered(event),
-            "runs": list(event.runs.select_related("workflow", "version").order_by("pk")),
+            "runs": list(event.runs.top_level().select_related("workflow", "version")
+                         .order_by("pk")),
             "can_view_runs": can_view_runs,
             "chain": why.chain_names(event.chain, request.user),
             "why_url": why_link(self, request, _record_query(event)),

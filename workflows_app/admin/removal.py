@@ -66,7 +66,7 @@ class RemovalSummary:
 
 def removal_summary(workflows: Sequence[Workflow]) -> RemovalSummary:
     ids = [workflow.pk for workflow in workflows]
-    runs = Run.objects.filter(workflow_id__in=ids)
+    runs = Run.objects.top_level().filter(workflow_id__in=ids)
     return RemovalSummary(
         workflows=len(ids),
         versions=WorkflowVersion.objects.filter(workflow_id__in=ids).count(),

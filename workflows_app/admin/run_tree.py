@@ -1,8 +1,8 @@
 """The nested steps of a run, as its page shows them: under a flow step, each of
-its rounds (a `branch`'s paths, taken or not and why; a `for_each`'s items, each
-with its status) and the checkpoints of the steps inside.
+its rounds (a `branch`'s paths, taken or not and why; a `for_each`'s items and a
+`parallel`'s branches, each with its status) and the checkpoints of the steps inside.
 
-Rounds come from the flow step itself (`NestedSteps.history_rounds`), so a new
+Rounds come from the flow step itself (`NestedRounds.history_rounds`), so a new
 flow step needs no edit here. Long loops show their first items and every item
 that did not succeed, with a count of each status.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from engine import step_registry
 from engine.definition import step_list_places
-from workflows_app.execution.flow import NestedSteps
+from workflows_app.execution.flow import NestedRounds
 from workflows_app.models import StepRun, StepStatus
 
 #: How many items of a loop are listed besides the ones that did not succeed.
@@ -30,7 +30,7 @@ def nested_rounds(raw_step: Mapping[str, Any], key: str, rows: Mapping[str, Step
     """The rounds of the flow step `raw_step` (checkpointed as `key`), each with its
     nested step items; None for a step without nested steps."""
     step_class = step_registry.find(raw_step.get("type"))
-    if step_class is None or not issubclass(step_class, NestedSteps) or depth > 8:
+    if step_class is None or not issubclass(step_class, NestedRounds) or depth > 8:
         return None
     params = raw_step.get("params") if isinstance(raw_step.get("params"), Mapping) else {}
     lists: dict[str, list[Any]] = {}

@@ -136,6 +136,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         # One query for the list: the event's data and the version's definition are
         # not needed there.
         return (super().get_queryset(request)
+                .top_level()
                 .with_step_errors()
                 .select_related("workflow", "version", "event")
                 .defer("event__payload", "event__search_text", "event__chain",
@@ -300,7 +301,7 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         evaluation = (WorkflowEvaluation.objects.filter(event=event, workflow=run.workflow)
                       .select_related("version").first())
         caused = list(scope(Event.objects.all(), request.user).filter(caused_by_run=run)
-                      .prefetch_related(Prefetch("runs", queryset=Run.objects
+                      .prefetch_related(Prefetch("runs", queryset=Run.objects.top_level()
                                                  .select_related("workflow")
                                                  .order_by("pk")))
                       .order_by("pk")[:50])

@@ -261,7 +261,7 @@ class EventDetailSerializer(EventSerializer):
 
     @extend_schema_field({"type": "array", "items": {"type": "integer"}})
     def get_runs(self, event: Event) -> list[int]:
-        return sorted(run.pk for run in event.runs.all())
+        return sorted(run.pk for run in event.runs.all() if not run.parent_id)
 
     @extend_schema_field(_OBJECT)
     def get_payload(self, event: Event) -> Any:

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from workflows_app.execution import statements
@@ -87,12 +89,19 @@ def finish_runs(owner: str, states: list[RunState]) -> set[int]:
                                   "lease_owner": "", "lease_expires_at": None}
         if status in FINAL_RUN_STATUSES:
             fields["finished_at"] = now
+        elif due_at is not None:
+            # Woken while it was being worked on (a branch of its `parallel` step
+            # finished meanwhile): the earlier time stands.
+            due = Value(due_at, output_field=DateTimeField())
+            fields["due_at"] = Least(Coalesce(F("due_at"), due), due)
         query = Run.objects.filter(pk__in=ids, lease_owner=owner)
         if query.update(**fields) == len(ids):
             done.update(ids)
         else:  # some were cancelled or taken over; a repeated write finds its own
-            done.update(Run.objects.filter(pk__in=ids, status=status, due_at=due_at,
-                                           lease_owner="").values_list("pk", flat=True))
+            written = Run.objects.filter(pk__in=ids, status=status, lease_owner="")
+            written = (written.filter(due_at__lte=due_at) if due_at is not None
+                       else written.filter(due_at=None))
+            done.update(written.values_list("pk", flat=True))
     return {state.pk for state in states} - done
 
 

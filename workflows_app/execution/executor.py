@@ -43,6 +43,7 @@ the executor is `work_loop` (django-q2 tasks) or `drain` (in process).
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import threading
 import time
@@ -60,7 +61,7 @@ from workflows_app.conf import workflow_settings
 from workflows_app.execution import checkpoints
 from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
-from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil, is_retryable
+from workflows_app.execution.flow import BranchRuns, StepFlow, StopRun, WaitUntil, is_retryable
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE
 from workflows_app.execution.live_records import make_live, values_seen
 from workflows_app.execution.recording import deferred_inserts
@@ -119,7 +120,7 @@ def call_step(attempt: Attempt) -> Outcome:
     started = time.monotonic()
     state = attempt.state
     try:
-        with caused_by(Cause(state.pk, tuple(state.run.chain))):
+        with caused_by(Cause(state.history_run_id, tuple(state.run.chain))):
             outputs = attempt.step.step_type.run(attempt.inputs, attempt.context)
         return Outcome(outputs=outputs, duration_ms=_elapsed_ms(started))
     except StepFlow as flow:
@@ -195,20 +196,28 @@ class Executor:
         states = [RunState(run) for run in runs if run.pk not in self.states]
         if not states:
             return
-        resumed = [state.pk for state in states
-                   if not getattr(state.run, FRESH_RUN_ATTRIBUTE, False)]
+        # A branch run walks its parent's checkpoints to its branch, even the first time.
+        resumed = {state.history_run_id for state in states
+                   if not getattr(state.run, FRESH_RUN_ATTRIBUTE, False) or state.run.parent_id}
         rows_by_run: dict[int, dict[str, StepRun]] = {}
         if resumed:
             for row in StepRun.objects.filter(run_id__in=resumed):
                 rows_by_run.setdefault(row.run_id, {})[row.key] = row
+        shared = {state.history_run_id for state in states if state.run.parent_id}
         for state in states:
             self.states[state.pk] = state
-            state.rows = rows_by_run.get(state.pk, {})
+            rows = rows_by_run.get(state.history_run_id, {})
+            # Runs of one history held together each get their own row objects.
+            state.rows = ({key: copy.copy(row) for key, row in rows.items()}
+                          if state.history_run_id in shared else rows)
             try:
                 state.definition = compiled_definition(state.run.version)
             except InvalidDefinition as exc:
                 state.fail(f"version {state.run.version.number} is no longer valid: {exc}")
                 continue
+            state.parallel_keys = frozenset(
+                step.key for step in state.definition.all_steps()
+                if isinstance(step.step_type, BranchRuns))
             state.values = event_values(state.run.event, state.definition.scope)
             state.values["steps"] = {}
             state.live = make_live(state.values, state.definition.scope)
@@ -218,7 +227,8 @@ class Executor:
     def _note_interruptions(self, state: RunState) -> None:
         """A step left `running` was interrupted (its worker stopped). Note it in the
         step's log; past `MAX_TAKEOVERS` takeovers, fail the run with the reason."""
-        interrupted = [row for row in state.rows.values() if row.status == StepStatus.RUNNING]
+        interrupted = [row for row in state.rows.values()
+                       if row.status == StepStatus.RUNNING and state.owns(row.key)]
         for row in interrupted:
             row.attempts_log = [*row.attempts_log, {
                 "attempt": row.attempt, "status": "interrupted",
@@ -354,7 +364,7 @@ class Executor:
         shown, secrets = redact_inputs(step.step_type, inputs)
         row.inputs = json_value(shown)
         budget = self.step_timeout
-        context = StepContext(run_id=state.pk, workflow_id=state.run.workflow_id,
+        context = StepContext(run_id=state.history_run_id, workflow_id=state.run.workflow_id,
                               step_key=row.key, attempt=row.attempt, now=now,
                               values=state.values, chain=tuple(state.run.chain),
                               schema=step.schema, deadline=time.monotonic() + budget)
@@ -482,7 +492,7 @@ class Executor:
                         _not_started(attempt.row)
                 checkpoints.save_rows([row for state in touched for row in state.dirty])
                 lost = checkpoints.finish_runs(self.owner, finishing)
-                changed = sorted({state.pk for state in (*touched, *finishing)})
+                changed = sorted({state.history_run_id for state in (*touched, *finishing)})
                 if changed:
                     runs_changed.send(Executor, run_ids=changed)
                 self._announce_finished([state for state in finishing
@@ -602,7 +612,7 @@ class Executor:
     def _save_transactional(self, attempts: list[Attempt]) -> None:
         states = {attempt.state.pk: attempt.state for attempt in attempts}.values()
         checkpoints.save_rows([row for state in states for row in state.dirty])
-        runs_changed.send(Executor, run_ids=sorted(state.pk for state in states))
+        runs_changed.send(Executor, run_ids=sorted({state.history_run_id for state in states}))
 
 
 def _prefetch(attempts: list[Attempt], stack: contextlib.ExitStack) -> None:

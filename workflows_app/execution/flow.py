@@ -1,5 +1,6 @@
 """What a running step may raise to change the flow of its run, and what a flow
-step with nested steps (`branch`, `for_each`) gives the executor to run them."""
+step with nested steps (`branch`, `for_each`, `parallel`) gives the executor to
+run them and the run history to show them."""
 
 from __future__ import annotations
 
@@ -79,7 +80,29 @@ class NestedPlan:
         raise NotImplementedError
 
 
-class NestedSteps:
+class NestedRounds:
+    """Mixin of every flow step type whose params hold nested step lists: how the
+    run history lists its rounds, and which nested steps' outputs the steps after
+    it see again when a run is resumed."""
+
+    def history_rounds(self, key: str, raw_params: Mapping[str, Any],
+                       memo: Mapping[str, Any] | None) -> list[HistoryRound]:
+        """For the run history: every round this step has or could have had (each
+        path, each item, each branch), with its label and what the memo says about
+        it."""
+        return []
+
+    def visible_rounds(self, step: Any, key: str) -> list[tuple[str, list[Any]]]:
+        """The rounds whose steps' outputs the steps after this one (checkpointed
+        as `key`) may refer to, as (checkpoint key prefix, compiled steps).
+        Default: every nested list, checkpointed under `<key>.` (a `branch`);
+        none when the step type hides them (`nested_outputs_after = "none"`)."""
+        if getattr(self, "nested_outputs_after", "") == "none":
+            return []
+        return [(f"{key}.", children) for children in step.children.values()]
+
+
+class NestedSteps(NestedRounds):
     """Mixin of step types whose params hold nested step lists and which the
     executor runs by expanding them in place (`branch`, `for_each`): instead of
     `run`, it calls `plan` and runs the rounds of nested steps the plan lists,
@@ -92,11 +115,17 @@ class NestedSteps:
         the `memo` kept in the checkpoint) what to run."""
         raise NotImplementedError
 
-    def history_rounds(self, key: str, raw_params: Mapping[str, Any],
-                       memo: Mapping[str, Any] | None) -> list[HistoryRound]:
-        """For the run history: every round this step has or could have had (each
-        path, each item), with its label and what the memo says about it."""
-        return []
+
+class BranchRuns(NestedRounds):
+    """Mixin of step types whose nested step lists run as branch runs (`parallel`):
+    the step itself runs once (it starts a branch run per list and waits, see
+    `Run.parent`), each branch run walks the run's tree to the step and runs only
+    its own list, checkpointed under `branch_place(key, index)`, and the step
+    goes on when all have finished. `branch_place(index)` names the list."""
+
+    @staticmethod
+    def branch_place(index: int) -> str:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)

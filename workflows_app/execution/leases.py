@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, connections, transaction
 from django.db.models import F, Q
@@ -30,6 +31,10 @@ logger = logging.getLogger("workflows_app.queue")
 
 #: Set on a claimed `Run` when it had never started (it has no step rows yet).
 FRESH_RUN_ATTRIBUTE = "_workflows_fresh"
+#: A worker holding a branch run of a `parallel` step leaves its sibling branches
+#: to other workers for this long (so branches run on different workers when
+#: there are several); after that it takes them too.
+BRANCH_SPREAD_SECONDS = 1.0
 
 
 def worker_id() -> str:
@@ -53,22 +58,39 @@ def ready_runs_query() -> Q:
             & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)))
 
 
-def claim_runs(owner: str, limit: int) -> list[Run]:
+def _spread_branches(owner: str, now: Any) -> Q:
+    """Leave out branch runs younger than `BRANCH_SPREAD_SECONDS` whose sibling
+    this worker holds: another worker may take them."""
+    held_parents = Run.objects.filter(lease_owner=owner, parent__isnull=False).values("parent_id")
+    return ~(Q(parent_id__in=held_parents)
+             & Q(created_at__gt=now - timedelta(seconds=BRANCH_SPREAD_SECONDS)))
+
+
+def claim_runs(owner: str, limit: int, *, spread: bool = False) -> list[Run]:
     """Take up to `limit` ready runs. A run still `running` under another
-    worker's name (whose lease expired) is a takeover: its count goes up."""
+    worker's name (whose lease expired) is a takeover: its count goes up.
+
+    With `spread` (a worker among others), young branch runs of one `parallel`
+    step are taken one at a time, and not while this worker holds a sibling
+    (`BRANCH_SPREAD_SECONDS`), so that other workers run them at the same time."""
     if limit <= 0:
         return []
     now = timezone.now()
     with transaction.atomic():
         candidates = Run.objects.filter(ready_runs_query()).order_by("pk")
+        if spread:
+            candidates = candidates.filter(_spread_branches(owner, now))
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        found = list(candidates.values_list("pk", "started_at", "status", "lease_owner")[:limit])
+        found = list(candidates.values_list("pk", "started_at", "status", "lease_owner",
+                                            "parent_id", "created_at")[:limit])
+        if spread:
+            found = _one_young_branch_each(found, now)
         if not found:
             return []
         ids = [pk for pk, *_ in found]
         fresh = {pk for pk, started_at, *_ in found if started_at is None}
-        taken_over = [pk for pk, _started, status, owner_name in found
+        taken_over = [pk for pk, _started, status, owner_name, *_ in found
                       if status == RunStatus.RUNNING and owner_name]
         Run.objects.filter(Q(pk__in=ids) & ready_runs_query()).update(
             status=RunStatus.RUNNING, lease_owner=owner, lease_expires_at=lease_until(),
@@ -82,6 +104,21 @@ def claim_runs(owner: str, limit: int) -> list[Run]:
     for run in runs:
         setattr(run, FRESH_RUN_ATTRIBUTE, run.pk in fresh)
     return runs
+
+
+def _one_young_branch_each(found: list[tuple[Any, ...]], now: Any) -> list[tuple[Any, ...]]:
+    """At most one young branch run per parent among the runs found."""
+    young_after = now - timedelta(seconds=BRANCH_SPREAD_SECONDS)
+    parents: set[int] = set()
+    kept = []
+    for row in found:
+        parent_id, created_at = row[4], row[5]
+        if parent_id is not None and created_at > young_after:
+            if parent_id in parents:
+                continue
+            parents.add(parent_id)
+        kept.append(row)
+    return kept
 
 
 def release(owner: str, run_ids: Iterable[int]) -> None:

@@ -75,7 +75,8 @@ class Session:
         self.report.runs_created += created
         self.executor.hold(holder.runs)
         wanted = room - len(holder.runs)
-        claimed = leases.claim_runs(self.owner, wanted) if wanted > 0 else []
+        claimed = (leases.claim_runs(self.owner, wanted, spread=self.call_for_help)
+                   if wanted > 0 else [])
         self.executor.hold(claimed)
         if self.call_for_help and (
                 (claimed and len(claimed) == wanted) or created > len(holder.runs)):

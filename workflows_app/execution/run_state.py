@@ -10,6 +10,12 @@ rounds it is in (`each[3].notify`, `route.tell_sales`). A resumed run walks the
 tree again from the top, skipping what is done, so it goes on at the item it
 stopped at. The executor only ever sees leaf steps.
 
+A `parallel` step (`BranchRuns`) is a leaf step for the run that reaches it (it
+starts its branch runs and waits for them). A branch run walks the same tree
+from the top, skips what is done, and at its `parallel` step runs only its own
+branch, then ends (see `execution.branches`); it writes only its branch's
+checkpoints.
+
 Nothing here writes the database: changed step rows are collected in `dirty`
 and the run's end in `finish`, for the executor to save (`checkpoints`).
 """
@@ -23,11 +29,18 @@ from typing import Any
 from django.utils import timezone
 
 from engine import ValidatedDefinition
-from engine.definition import CompiledStep, walk_steps
+from engine.definition import CompiledStep
 from engine.errors import EngineError
 from engine.steps import WaitContext, WaitOver
 from engine.types import ObjectType
-from workflows_app.execution.flow import NestedPlan, NestedSteps, StepError
+from workflows_app.execution.branches import owner_prefix, split_branch_path
+from workflows_app.execution.flow import (
+    BranchRuns,
+    NestedPlan,
+    NestedSteps,
+    StepError,
+    is_retryable,
+)
 from workflows_app.execution.live_records import LiveRecord
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import hydrate
@@ -70,6 +83,8 @@ class Frame:
     round: int = 0
     #: Scope values this round replaced (`item`), restored when it ends.
     shadowed: dict[str, Any] = field(default_factory=dict)
+    #: The branch a branch run runs: when it ends, the branch run ends.
+    branch: bool = False
 
 
 @dataclass
@@ -91,6 +106,8 @@ class RunState:
     slot_wait_since: float | None = None
     #: The records served live (`record.*` read when a step runs).
     live: list[LiveRecord] = field(default_factory=list)
+    #: Checkpoint keys of the definition's `parallel` steps (see `owns`).
+    parallel_keys: frozenset[str] = frozenset()
 
     @property
     def pk(self) -> int:
@@ -100,8 +117,23 @@ class RunState:
     def active(self) -> bool:
         return self.result is None
 
+    @property
+    def history_run_id(self) -> int:
+        """The run whose history holds this run's checkpoints (a branch run's parent)."""
+        return self.run.history_run_id
+
+    @property
+    def branch_prefix(self) -> str:
+        """For a branch run, the key prefix of its branch's checkpoints."""
+        return f"{self.run.branch}." if self.run.branch else ""
+
+    def owns(self, key: str) -> bool:
+        """Whether this run writes the checkpoint `key` (not a branch run's, nor,
+        for a branch run, its parent's or a sibling's)."""
+        return owner_prefix(key, self.parallel_keys) == self.branch_prefix
+
     def save_later(self, row: StepRun) -> None:
-        if row not in self.dirty:
+        if row not in self.dirty and self.owns(row.key):
             self.dirty.append(row)
 
     # -- where the run is ----------------------------------------------------------
@@ -140,10 +172,14 @@ class RunState:
             step = frame.steps[frame.position]
             key = frame.prefix + step.key
             row = self.rows.get(key)
+            if self.run.branch and isinstance(step.step_type, BranchRuns) and \
+                    key == split_branch_path(self.run.branch)[0]:
+                self._enter_branch(step, row)
+                continue
             if row is not None and self._already_done(row, step):
                 self.remember_outputs(step, row.outputs)
                 if step.children and row.status == StepStatus.SUCCEEDED:
-                    self._remember_nested(step, key)
+                    self.remember_nested(step, key)
                 frame.position += 1
                 continue
             if row is not None and row.due_at and row.due_at > now:  # delay or back-off
@@ -153,7 +189,7 @@ class RunState:
                 self._wait_over(step, row, now)
                 continue
             if row is None:
-                row = StepRun(run=self.run, index=self._top_index(), key=key,
+                row = StepRun(run_id=self.history_run_id, index=self._top_index(), key=key,
                               step_type=step.type_key)
                 self.rows[key] = row
             if isinstance(step.step_type, NestedSteps):
@@ -172,15 +208,17 @@ class RunState:
         self.values["steps"][step.key] = hydrate(ObjectType(step.output_fields),
                                                  dict(outputs or {}))
 
-    def _remember_nested(self, step: CompiledStep, key: str) -> None:
-        """A flow step done before this run was loaded: make the outputs of its
-        nested steps (outside per-item rounds) visible again, as they were."""
-        prefix = key + "."
-        for inner in walk_steps([child for children in step.children.values()
-                                 for child in children]):
-            row = self.rows.get(prefix + inner.key)
-            if row is not None and row.status == StepStatus.SUCCEEDED:
-                self.remember_outputs(inner, row.outputs)
+    def remember_nested(self, step: CompiledStep, key: str) -> None:
+        """A flow step is done (or was, before this run was loaded): make the
+        outputs of the nested steps the steps after it see (per its
+        `visible_rounds`) visible again, as they were."""
+        for prefix, steps in step.step_type.visible_rounds(step, key):
+            for inner in steps:
+                row = self.rows.get(prefix + inner.key)
+                if row is not None and row.status == StepStatus.SUCCEEDED:
+                    self.remember_outputs(inner, row.outputs)
+                    if inner.children:
+                        self.remember_nested(inner, prefix + inner.key)
 
     def advance(self, step: CompiledStep, row: StepRun) -> None:
         self.remember_outputs(step, row.outputs)
@@ -253,9 +291,25 @@ class RunState:
                 self.values[name] = value
         return frame
 
+    def _enter_branch(self, step: CompiledStep, row: StepRun | None) -> None:
+        """A branch run reached its `parallel` step: run its own branch's steps (the
+        step must still be waiting for its branches)."""
+        _key, index = split_branch_path(self.run.branch)
+        if row is None or row.status not in (StepStatus.WAITING, StepStatus.RUNNING):
+            self.fail(f'the "{step.key}" step is not waiting for its branches any more')
+            return
+        assert isinstance(step.step_type, BranchRuns)
+        self._frames().append(Frame(step.children.get(step.step_type.branch_place(index), []),
+                                    prefix=self.branch_prefix, owner=step, owner_row=row,
+                                    branch=True))
+
     def _leave_frame(self) -> None:
-        """A round's steps are done: start the next round, or settle the flow step."""
+        """A round's steps are done: start the next round, or settle the flow step
+        (a branch run's branch: the branch run ends)."""
         frame = self._pop()
+        if frame.branch:
+            self.finish = Finish(RunStatus.SUCCEEDED)
+            return
         assert frame.owner is not None and frame.owner_row is not None
         assert frame.plan is not None
         if frame.round + 1 < frame.plan.count:
@@ -289,12 +343,12 @@ class RunState:
         assert self.definition is not None
         try:
             over = step.step_type.after_wait(step, WaitContext(
-                run_id=self.pk, key=row.key, values=self.values,
+                run_id=self.history_run_id, key=row.key, values=self.values,
                 conditions=self.definition.condition, now=now,
                 since=row.started_at)) or WaitOver()
         except Exception as exc:
             self.record(row, StepStatus.FAILED, error=error_text(exc))
-            self.after_failure(step, row)
+            self.after_failure(step, row, retryable=is_retryable(exc))
             return
         if over.wait_until is not None:  # not over yet
             row.due_at = over.wait_until
@@ -306,6 +360,8 @@ class RunState:
         if over.stop:
             self.stop_here(step, row, over.stop)
             return
+        if step.children:
+            self.remember_nested(step, row.key)  # a `parallel`'s branches
         self.advance(step, row)
 
     # -- stopping and failing -------------------------------------------------------------
@@ -342,6 +398,9 @@ class RunState:
             self.advance(step, row)
         elif self.nested:
             frame = self._pop()  # the round this step is in ends; its flow step fails
+            if frame.branch:  # a branch run: it fails, its `parallel` step decides
+                self.fail(f'step "{row.key}" failed: {row.error}')
+                return
             owner, owner_row = frame.owner, frame.owner_row
             assert owner is not None and owner_row is not None
             self.record(owner_row, StepStatus.FAILED,
@@ -357,7 +416,7 @@ class RunState:
         assert self.definition is not None
         for step in self.definition.steps[after.index + 1:]:
             if step.key not in self.rows:
-                row = StepRun(run=self.run, index=step.index, key=step.key,
+                row = StepRun(run_id=self.history_run_id, index=step.index, key=step.key,
                               step_type=step.type_key, status=StepStatus.SKIPPED, outputs={},
                               attempts_log=[{"note": f"not run: {reason}"}])
                 self.rows[step.key] = row

@@ -253,3 +253,13 @@ def wake_at(when: datetime) -> None:
     ends first, the sweeper schedule picks the work up)."""
     delay = max(0.0, (when - timezone.now()).total_seconds())
     _waker.request_at(time.monotonic() + delay)
+
+
+def wake_several(count: int) -> None:
+    """Ask for `count` engine tasks now, whatever is pending: work that several
+    workers should take at the same time (the branches of a `parallel` step). A
+    cluster's task puller takes tasks even while its workers are busy, so one
+    task may wait behind the running one; more tasks reach idle workers too.
+    Call it after the commit that made the work ready."""
+    for _ in range(max(0, count)):
+        enqueue_work(force=True)

@@ -211,7 +211,7 @@ class _RunsConsumer(AsyncJsonWebsocketConsumer):
 
     def runs(self) -> Any:
         """The runs this socket may hear of."""
-        return scope(Run.objects.all(), self.seen)
+        return scope(Run.objects.top_level(), self.seen)
 
     def _visible(self, ids: list[int]) -> list[int]:
         return sorted(self.runs().filter(pk__in=ids).values_list("pk", flat=True))

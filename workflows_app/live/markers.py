@@ -28,7 +28,7 @@ def newest_run_id(runs: QuerySet[Run] | None = None) -> int:
     """The highest run id (a new run appeared when it grows). One index lookup.
     `runs`: the runs the watcher may see."""
     runs = Run.objects.all() if runs is None else runs
-    return runs.aggregate(newest=Max("pk"))["newest"] or 0
+    return runs.top_level().aggregate(newest=Max("pk"))["newest"] or 0
 
 
 def run_marker(run_id: int) -> tuple[Any, ...] | None:

@@ -49,6 +49,17 @@ class RunQuerySet(models.QuerySet["Run"]):
         failed = StepRun.objects.filter(run=OuterRef("pk"), status=StepStatus.FAILED)
         return self.filter(~Exists(failed), status=RunStatus.SUCCEEDED)
 
+    def top_level(self) -> RunQuerySet:
+        """Runs as people see them: without the branch runs of `parallel` steps
+        (their steps are shown in their run's history)."""
+        return self.filter(parent__isnull=True)
+
+    def and_branches(self, run_ids: list[int] | set[int]) -> RunQuerySet:
+        """The runs `run_ids` and their branch runs (a step waiting inside a
+        `parallel` branch parks the branch run, checkpointed under its run)."""
+        ids = list(run_ids)
+        return self.filter(Q(pk__in=ids) | Q(parent_id__in=ids))
+
 
 class Run(models.Model):
     """One execution of `version` for `event`.
@@ -57,6 +68,11 @@ class Run(models.Model):
     and renews it while it holds the run; an expired lease means the worker
     died, and another worker takes the run over (`takeovers` counts how often).
     `due_at` parks a run (delay or retry back-off) until that time.
+
+    A `parallel` step runs each of its branches as a branch run (`parent`,
+    `branch`): a unit of work another worker can take, whose steps are
+    checkpointed in the parent's history under the branch's path
+    (`fan.branches[1].notify`). Lists of runs leave them out (`top_level()`).
     """
 
     workflows_tenant_path = "workflow__tenant_id"
@@ -78,6 +94,10 @@ class Run(models.Model):
     lease_owner = models.CharField(_("worker"), max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("branch of"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="branch_runs")
+    branch = models.CharField(_("branch"), max_length=255, blank=True, help_text=_(
+        "For the branch run of a parallel step: the branch's path (fan.branches[1])."))
     takeovers = models.PositiveIntegerField(
         _("takeovers"), default=0,
         help_text=_("Times a worker took the run over from one that stopped while running "
@@ -94,8 +114,11 @@ class Run(models.Model):
         verbose_name_plural = _("runs")
         constraints = [
             models.UniqueConstraint(fields=["version", "event"],
-                                    condition=Q(rerun_of__isnull=True),
+                                    condition=Q(rerun_of__isnull=True, parent__isnull=True),
                                     name="run_once_per_version_and_event"),
+            models.UniqueConstraint(fields=["parent", "branch"],
+                                    condition=Q(parent__isnull=False),
+                                    name="branch_run_once"),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="run_due_idx"),
@@ -105,6 +128,11 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"Run #{self.pk}"
+
+    @property
+    def history_run_id(self) -> int:
+        """The run whose history holds this run's steps (the parent of a branch run)."""
+        return self.parent_id or self.pk
 
     @property
     def is_finished(self) -> bool:

@@ -108,7 +108,7 @@ def wake_waiters(sender: Any, events: Iterable[Event], **kwargs: Any) -> None:
         return
     now = timezone.now()
     waiting.filter(run_id__in=run_ids).update(due_at=now)
-    Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(due_at=now)
+    Run.objects.and_branches(run_ids).filter(status=RunStatus.WAITING).update(due_at=now)
     from workflows_app.execution.wakeups import wake_soon
 
     transaction.on_commit(wake_soon)

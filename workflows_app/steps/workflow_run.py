@@ -165,7 +165,7 @@ class RunWorkflow(StepType):
 def wake_waiting_parents(sender: Any, runs: list[Run], **kwargs: Any) -> None:
     """When runs started by `workflow.run` finish, make the runs waiting for them
     due now (inside the transaction that finished them) and wake a worker."""
-    started = [run.event_id for run in runs if run.chain]
+    started = [run.event_id for run in runs if run.chain and not run.parent_id]
     if not started:
         return
     keys = Event.objects.filter(pk__in=started, dedupe_key__startswith=DEDUPE_PREFIX
@@ -182,7 +182,8 @@ def wake_waiting_parents(sender: Any, runs: list[Run], **kwargs: Any) -> None:
             continue
         StepRun.objects.filter(run_id=int(run_id), key=step_key,
                                status=StepStatus.WAITING).update(due_at=now)
-        Run.objects.filter(pk=int(run_id), status=RunStatus.WAITING).update(due_at=now)
+        Run.objects.and_branches([int(run_id)]).filter(status=RunStatus.WAITING).update(
+            due_at=now)
     transaction.on_commit(wake_soon)
 
 

@@ -176,7 +176,8 @@ def _step_values(run: Run, row: StepRun | None) -> dict[str, Any] | None:
 def record_failed_runs(sender: Any, runs: list[Run], **kwargs: Any) -> None:
     """`runs_finished` receiver: record `run.failed` for the runs that failed, when
     any active workflow listens to failures."""
-    failed = [run for run in runs if run.status == RunStatus.FAILED]
+    # A failed branch run of a `parallel` step is a step of its run, not a run.
+    failed = [run for run in runs if run.status == RunStatus.FAILED and not run.parent_id]
     if not failed or not Workflow.objects.filter(trigger_type=RunFailed.key,
                                                  is_active=True).exists():
         return

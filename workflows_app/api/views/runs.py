@@ -35,8 +35,8 @@ class RunViewSet(ApiView, IdLookupMixin, viewsets.GenericViewSet):
         "list": [READ], "retrieve": [READ], "metadata": [READ],
         "retry": [(CHANGE,)], "cancel": [(CHANGE,)], "run_again": [(CHANGE,)],
     }
-    queryset = (Run.objects.with_step_errors().select_related("workflow", "version", "event")
-                .order_by("-created_at", "-pk"))
+    queryset = (Run.objects.top_level().with_step_errors()
+                .select_related("workflow", "version", "event").order_by("-created_at", "-pk"))
     serializer_class = RunSerializer
 
     def get_queryset(self) -> QuerySet[Run]:
