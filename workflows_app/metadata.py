@@ -389,6 +389,11 @@ def nested_scope_metadata(definition: object, at: str, *, max_depth: int = MAX_D
     scope = step_scopes(definition).get(at)
     if scope is None:
         return None
+    return {"at": at, **_listing(scope, max_depth=max_depth, inline=inline)}
+
+
+def _listing(scope: ScopeSchema, *, max_depth: int, inline: bool) -> dict[str, Any]:
+    """Paths, types and compatible references of one step's scope."""
     report = _ScopeReport()
     for name, field in scope.fields().items():
         depth = STEP_OUTPUT_DEPTH + 1 if name == STEPS_ROOT else max_depth
@@ -404,8 +409,37 @@ def nested_scope_metadata(definition: object, at: str, *, max_depth: int = MAX_D
             entry["input"] = described["input"] if described else None
             entry["operators"] = ([operator for operator in described["operators"]
                                    if operator["name"] in offered] if described else [])
-    return json_safe({"at": at, "paths": list(report.paths.values()), "types": types,
+    return json_safe({"paths": list(report.paths.values()), "types": types,
                       "compatible": _compatible(report)})
+
+
+def builder_scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH
+                           ) -> dict[str, Any]:
+    """`scope_metadata` for the builder, plus under `nested` what each nested step
+    (by its path, `steps[0].params.steps[1]`) may refer to beyond what the
+    top-level step holding it may: `item.*` and `item_index` inside a `for_each`
+    (typed as the list's items), the outputs of the steps before it in its own
+    list and in the lists around it. Each is `{"paths": [...], "compatible":
+    {type spec: [paths]}}`; their types are in the top-level `types`."""
+    data = scope_metadata(definition, max_depth=max_depth)
+    known = {entry["path"] for entry in data["paths"]}
+    nested: dict[str, Any] = {}
+    for at, scope in step_scopes(definition).items():
+        if "." not in at:
+            continue  # a top-level step: the top-level listing covers it
+        listing = _listing(scope, max_depth=max_depth, inline=False)
+        extra = [entry for entry in listing["paths"] if entry["path"] not in known]
+        if not extra:
+            continue
+        paths = {entry["path"] for entry in extra}
+        for spec, described in listing["types"].items():
+            data["types"].setdefault(spec, described)
+        nested[at] = {"paths": extra, "compatible": {
+            spec: [path for path in found if path in paths]
+            for spec, found in listing["compatible"].items()
+            if any(path in paths for path in found)}}
+    data["nested"] = nested
+    return data
 
 
 def scope_metadata(definition: object, *, max_depth: int = MAX_DEPTH,

@@ -62,3 +62,30 @@ def test_a_nested_step_is_offered_the_item_and_the_steps_before_it():
     outside = nested_scope_metadata(definition, "steps[0]")
     assert "item" not in {entry["path"] for entry in outside["paths"]}
     assert nested_scope_metadata(definition, "steps[7]") is None
+
+
+def test_the_builder_scope_lists_what_each_nested_step_adds():
+    from workflows_app.metadata import builder_scope_metadata
+
+    definition = {
+        "schema_version": 1, "name": "x",
+        "trigger": {"type": "manual", "inputs": [{"name": "emails", "type": "Email[]"}]},
+        "steps": [
+            {"key": "route", "type": "branch", "params": {"paths": [
+                {"when": {"ref": "inputs.emails", "op": "is_set"}, "steps": [
+                    {"key": "look", "type": "http.request", "params": {
+                        "method": "GET", "url": "https://example.com/"}},
+                    {"key": "use", "type": "filter", "params": {}}]}]}},
+            {"key": "each", "type": "for_each", "params": {
+                "items": {"ref": "inputs.emails"},
+                "steps": [{"key": "mail", "type": "filter", "params": {}}]}},
+        ]}
+    scope = builder_scope_metadata(definition)
+    nested = scope["nested"]
+    in_path = {entry["path"] for entry in nested["steps[0].params.paths[0].steps[1]"]["paths"]}
+    assert "steps.look.status_code" in in_path and "item" not in in_path
+    item = {entry["path"]: entry for entry in nested["steps[1].params.steps[0]"]["paths"]}
+    assert item["item"]["type"] == "Email" and "item_index" in item
+    assert "item" in nested["steps[1].params.steps[0]"]["compatible"]["Email"]
+    assert "Email" in scope["types"]
+    assert not any(entry["path"].startswith("item") for entry in scope["paths"])

@@ -27,7 +27,7 @@ from engine import DefinitionError, InvalidDefinition
 from workflows_app.admin.builder_panels import panels_for
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.json_input import JSONInputError, parse_definition_text
-from workflows_app.metadata import builder_metadata, scope_metadata
+from workflows_app.metadata import builder_metadata, builder_scope_metadata
 from workflows_app.models import Workflow
 from workflows_app.plain import for_people
 from workflows_app.services import save_definition
@@ -207,7 +207,8 @@ class BuilderPage:
         error_dicts = [for_people(definition, error) for error in errors]
         trigger_actions, trigger_details = self.trigger_extras(readonly)
         metadata = builder_metadata(urls=self.urls(), readonly=readonly,
-                                    scope=scope_metadata(definition), errors=error_dicts)
+                                    scope=builder_scope_metadata(definition),
+                                    errors=error_dicts)
         workflow = self.workflow
         if self.adding:
             title = f"Add {self.opts.verbose_name}"

@@ -1,7 +1,8 @@
 """Small JSON endpoints the builder calls while someone edits.
 
 - `scope`: the references, operators and compatible paths for a definition
-  (`workflows_app.metadata.scope_metadata`)
+  (`workflows_app.metadata.builder_scope_metadata`: with what each nested step
+  may use besides, such as `item.*` inside a for-each)
   (GET `?definition=<json>` for anyone who may see workflows; POST with the
   definition as the JSON body for those who may edit them);
 - `cron`: the plain-English reading of a cron expression, or why it is invalid,
@@ -20,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from workflows_app.json_input import JSONInputError, parse_definition_text
-from workflows_app.metadata import scope_metadata
+from workflows_app.metadata import builder_scope_metadata
 from workflows_app.triggers.config import timezone_problem
 from workflows_app.triggers.schedule.picker import (
     PickError,
@@ -65,7 +66,7 @@ def scope_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
         definition = parse_definition_text(raw) if raw.strip() else {}
     except JSONInputError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse(scope_metadata(definition))
+    return JsonResponse(builder_scope_metadata(definition))
 
 
 def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

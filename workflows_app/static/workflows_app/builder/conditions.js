@@ -194,7 +194,7 @@
     }
 
     function valueSpec(ref, op) {
-      const entry = app.scope.resolve(ref || "").entry;
+      const entry = app.scope.resolve(ref || "", opts.stepIndex).entry;
       const operator = app.scope.operators(entry).find((item) => item.name === op);
       return operator ? operator.value : null;
     }
@@ -215,7 +215,7 @@
 
       function fillLeaf() {
         row.replaceChildren();
-        const entry = app.scope.resolve(node.ref || "").entry;
+        const entry = app.scope.resolve(node.ref || "", opts.stepIndex).entry;
         const operators = app.scope.operators(entry);
         row.appendChild(h("div", {class: "wb-leaf-ref", dataset: {path: WB.join(path, "ref")}}, [
           WB.refPicker(app, {
@@ -224,7 +224,7 @@
             onChange: (ref) => {
               const before = valueSpec(node.ref, node.op);
               node.ref = ref;
-              const offered = app.scope.operators(app.scope.resolve(ref).entry);
+              const offered = app.scope.operators(app.scope.resolve(ref, opts.stepIndex).entry);
               if (!offered.some((item) => item.name === node.op)) {
                 node.op = offered.length ? offered[0].name : "";
               }

@@ -10,15 +10,38 @@
   const WB = window.WorkflowBuilder;
   const h = WB.h;
 
-  /** The scope metadata of the current definition. */
+  /**
+   * The scope metadata of the current definition. A place ("where") is null or
+   * undefined for the trigger's scope (the workflow's conditions), a number N for
+   * the top-level step N, or the path of a nested step ("steps[0].params.steps[1]"):
+   * it sees what its top-level step sees plus what the server lists for it under
+   * `nested` (`item.*` inside a for-each, the steps before it in its own list).
+   */
   WB.Scope = class {
     constructor(data) {
       this.data = data || {paths: [], types: {}, compatible: {}, trigger_errors: []};
       this.byPath = new Map(this.data.paths.map((entry) => [entry.path, entry]));
+      this.nested = new Map(Object.entries(this.data.nested || {}).map(([at, listing]) =>
+        [at, {paths: listing.paths,
+          byPath: new Map(listing.paths.map((entry) => [entry.path, entry])),
+          compatible: listing.compatible || {}}]));
     }
 
-    entry(path) {
-      return this.byPath.get(path);
+    /** The nested listing of a place, if it is a nested step with one. */
+    extra(where) {
+      return typeof where === "string" ? this.nested.get(where) : undefined;
+    }
+
+    /** The top-level step index of a place (a nested step: the step holding it). */
+    static topIndex(where) {
+      if (typeof where !== "string") return where;
+      const match = /^steps\[(\d+)\]/.exec(where);
+      return match ? Number(match[1]) : 0;
+    }
+
+    entry(path, where) {
+      const extra = this.extra(where);
+      return (extra && extra.byPath.get(path)) || this.byPath.get(path);
     }
 
     type(spec) {
@@ -29,14 +52,21 @@
      * Paths usable at a place: `stepIndex` null or undefined is the trigger's scope
      * (the workflow's conditions); a number adds the outputs of earlier steps.
      */
-    available(stepIndex) {
-      return this.data.paths.filter((entry) => entry.step === null || entry.step === undefined ||
-        (typeof stepIndex === "number" && entry.step < stepIndex));
+    available(where) {
+      const stepIndex = WB.Scope.topIndex(where);
+      const extra = this.extra(where);
+      const own = extra ? new Set(extra.paths.map((entry) => entry.path)) : new Set();
+      const top = this.data.paths.filter((entry) => !own.has(entry.path) &&
+        (entry.step === null || entry.step === undefined ||
+          (typeof stepIndex === "number" && entry.step < stepIndex)));
+      return extra ? [...top, ...extra.paths] : top;
     }
 
     /** Paths whose type fits `spec` (a param, an operator value, a record field). */
-    compatible(spec) {
-      return new Set(this.data.compatible[spec] || []);
+    compatible(spec, where) {
+      const extra = this.extra(where);
+      return new Set([...(this.data.compatible[spec] || []),
+        ...((extra && extra.compatible[spec]) || [])]);
     }
 
     /** The operators offered for a path, in the order the type lists them. */
@@ -49,15 +79,21 @@
     }
 
     /** The listed entry of `path` and the rest of it when it goes into JSON data. */
-    resolve(path) {
-      if (this.byPath.has(path)) return {entry: this.byPath.get(path), rest: ""};
+    resolve(path, where) {
+      const found = this.entry(path, where);
+      if (found) return {entry: found, rest: ""};
       const segments = String(path || "").split(".");
       for (let size = segments.length - 1; size > 0; size--) {
-        const entry = this.byPath.get(segments.slice(0, size).join("."));
+        const entry = this.entry(segments.slice(0, size).join("."), where);
         if (entry && entry.json) return {entry, rest: segments.slice(size).join(".")};
       }
       return {entry: null, rest: ""};
     }
+  };
+
+  /** Whether `where` is a step's place (a top-level index or a nested step's path). */
+  WB.isStepPlace = function (where) {
+    return typeof where === "number" || typeof where === "string";
   };
 
   /** How an entry reads inside its group: "Customer › Email (E-mail address)". */
@@ -88,7 +124,7 @@
     const scope = app.scope;
     const accept = opts.accept || ((entry) => entry.selectable);
     const entries = scope.available(opts.stepIndex).filter(accept);
-    const resolved = opts.value ? scope.resolve(opts.value) : {entry: null, rest: ""};
+    const resolved = opts.value ? scope.resolve(opts.value, opts.stepIndex) : {entry: null, rest: ""};
     const known = resolved.entry && entries.includes(resolved.entry);
     const select = h("select", {
       class: "wb-ref-select", "aria-label": opts.label || "Reference",
@@ -107,11 +143,11 @@
       dataset: {focus: `${opts.focus || ""}|subpath`},
     });
     const showSub = () => {
-      const entry = scope.entry(select.value);
+      const entry = scope.entry(select.value, opts.stepIndex);
       sub.hidden = !(entry && entry.json);
     };
     const emit = () => {
-      const entry = scope.entry(select.value);
+      const entry = scope.entry(select.value, opts.stepIndex);
       const rest = entry && entry.json ? sub.value.trim().replace(/^\.+|\.+$/g, "") : "";
       opts.onChange(select.value ? (rest ? `${select.value}.${rest}` : select.value) : "");
     };

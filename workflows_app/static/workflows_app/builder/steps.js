@@ -73,7 +73,8 @@
   /**
    * The cards of `steps` (an array inside the definition, edited in place). `where`:
    * path (of the list, for errors), top (the workflow's own list), scopeIndex(index)
-   * (which top-level step's scope a card sees) and changed() (the list was edited).
+   * (the place whose scope a card sees: its index at the top level, its path when
+   * nested) and changed() (the list was edited).
    */
   WB.steps.list = function (app, steps, where) {
     return h("ol", {class: `wb-step-list${where.top ? "" : " wb-nested-step-list"}`,
@@ -378,14 +379,15 @@
   /**
    * A param of a step-list type (input widget "steps": the steps of a branch path, of
    * a for-each, of a parallel branch): the same step cards, nested in place, with
-   * their own "+ Add a step". Nested steps see the scope of the step holding them.
+   * their own "+ Add a step". A nested step's place is its path: it sees what the
+   * step holding it sees plus what the server lists for that path (`item.*` in a
+   * for-each, the steps before it in its own list).
    */
   WB.wholeWidgets.register("steps", (app, opts) => {
     const wrap = h("div", {class: "wb-nested-steps", dataset: {path: opts.path}});
     const steps = Array.isArray(opts.value) ? opts.value : [];
-    const scopeIndex = typeof opts.stepIndex === "number" ? opts.stepIndex : 0;
     const where = {
-      path: opts.path, top: false, scopeIndex: () => scopeIndex,
+      path: opts.path, top: false, scopeIndex: (index) => WB.join(opts.path, index),
       changed: () => opts.onChange(steps.length ? steps : undefined),
     };
     if (opts.value !== undefined && !Array.isArray(opts.value)) {

@@ -55,13 +55,13 @@
   /** Whether some reference available here fits one of `specs`. */
   function canRefer(app, opts, specs) {
     if (!opts.refs || opts.spec.references === false) return false;
-    const compatible = compatibleWith(app, specs);
+    const compatible = compatibleWith(app, specs, opts.stepIndex);
     return app.scope.available(opts.stepIndex).some((entry) => compatible.has(entry.path));
   }
 
-  function compatibleWith(app, specs) {
+  function compatibleWith(app, specs, where) {
     const paths = new Set();
-    specs.forEach((spec) => app.scope.compatible(spec).forEach((path) => paths.add(path)));
+    specs.forEach((spec) => app.scope.compatible(spec, where).forEach((path) => paths.add(path)));
     return paths;
   }
 
@@ -116,7 +116,7 @@
       const input = factory(app, {...opts, value: WB.isRef(current) ? undefined : current,
         onChange: set});
       wrap.appendChild(input);
-      if (opts.spec.template && widget !== "template" && typeof opts.stepIndex === "number") {
+      if (opts.spec.template && widget !== "template" && WB.isStepPlace(opts.stepIndex)) {
         const field = input.matches("input, textarea") ? input : input.querySelector("input, textarea");
         if (field) wrap.appendChild(WB.variableInserter(app, opts.stepIndex, field));
       }
@@ -338,7 +338,7 @@
       opts.onChange(area.value === "" ? WB.emptyValue(opts) : area.value);
     });
     autosize(area);
-    const inserter = typeof opts.stepIndex === "number" || opts.stepIndex === null
+    const inserter = WB.isStepPlace(opts.stepIndex) || opts.stepIndex === null
       ? WB.variableInserter(app, opts.stepIndex, area) : null;
     return h("span", {class: "wb-template-wrap"}, [area, inserter]);
   });

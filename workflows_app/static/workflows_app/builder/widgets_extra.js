@@ -196,7 +196,7 @@
 
     function model() {
       const record = (opts.siblings || {})[recordParam];
-      const entry = WB.isRef(record) ? app.scope.entry(record.ref) : null;
+      const entry = WB.isRef(record) ? app.scope.entry(record.ref, opts.stepIndex) : null;
       return entry && entry.model ? app.meta.models[entry.model] : null;
     }
 
