@@ -103,3 +103,43 @@ def test_the_timeout_ends_the_wait_undecided(manager, receiver, allow_local_http
     assert run.status == RunStatus.SUCCEEDED
     assert receiver.received("/no")[0].json == {"decision": "timed_out"}
     assert Approval.objects.get().status == ApprovalStatus.TIMED_OUT
+
+
+@pytest.mark.django_db
+def test_the_assignees_are_notified_with_a_link_to_the_decide_page(client, manager, receiver,
+                                                                    allow_local_http):
+    from workflows_app.models import Notification
+
+    group = Group.objects.create(name="Finance")
+    member = User.objects.create_user("fin", password="pw", is_staff=True)
+    member.groups.add(group)
+    workflow = create_workflow("Refunds", refund_flow(
+        receiver, {"users": [manager.pk], "groups": ["Finance"]}))
+    placed = order("25.00")
+    drain()
+    [approval] = Approval.objects.all()
+    link = reverse("admin:workflows_app_approval_decide", args=[approval.pk])
+    notes = Notification.objects.filter(run=approval.run).order_by("recipient__username")
+    assert [(n.recipient.username, n.title, n.link) for n in notes] == [
+        ("fin", f"Approval needed: Refund order {placed.number}?", link),
+        ("mia", f"Approval needed: Refund order {placed.number}?", link)]
+    # The link opens the page where the notified person decides.
+    client.force_login(member)
+    client.post(link, {"reject": "Reject", "comment": "no"})
+    drain()
+    [run] = runs_of(workflow)
+    assert run.status == RunStatus.SUCCEEDED
+    assert Notification.objects.filter(run=run).count() == 2  # asked once, not again
+
+
+@pytest.mark.django_db
+def test_an_approval_belongs_to_its_runs_tenant(settings, receiver, allow_local_http):
+    from workflows_app.models import Workflow
+
+    workflow = create_workflow("Refunds", refund_flow(receiver, {"users": [
+        User.objects.create_user("ann", password="pw").pk]}))
+    Workflow.objects.filter(pk=workflow.pk).update(tenant_id="7")
+    order("25.00")
+    drain()
+    [approval] = Approval.objects.all()
+    assert approval.tenant_id == "7"

@@ -49,3 +49,30 @@ def test_delays_saved_before_recheck_keep_their_behaviour() -> None:
     assert steps[2]["params"]["recheck"] is True
     assert stored.checksum != "x"
     call_command("migrate", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approvals_asked_before_0016_get_their_runs_tenant() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("workflows_app", "0015_branch_runs")]
+    after = [("workflows_app", "0016_approval_tenant")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    workflow = old.get_model("workflows_app", "Workflow").objects.create(
+        name="Old", trigger_type="manual", tenant_id="7")
+    version = old.get_model("workflows_app", "WorkflowVersion").objects.create(
+        workflow=workflow, number=1, checksum="x", definition={})
+    event = old.get_model("workflows_app", "Event").objects.create(trigger_type="manual")
+    run = old.get_model("workflows_app", "Run").objects.create(
+        workflow=workflow, version=version, event=event)
+    approval = old.get_model("workflows_app", "Approval").objects.create(
+        run=run, step_key="ask", title="Refund?")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    assert new.get_model("workflows_app", "Approval").objects.get(
+        pk=approval.pk).tenant_id == "7"
+    call_command("migrate", verbosity=0)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows_app.approvals import MAX_COMMENT_LENGTH, ApprovalError, decide
 from workflows_app.models import Approval, ApprovalStatus
+from workflows_app.tenancy.scoping import scope
 
 
 class DecisionForm(forms.Form):
@@ -35,7 +36,9 @@ class ApprovalAdmin(admin.ModelAdmin):
     change_form_template = "workflows_app/admin/approval_decide.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Approval]:
-        query = super().get_queryset(request).select_related("run", "decided_by")
+        # With tenancy on, only approvals of the user's tenants.
+        query = scope(super().get_queryset(request), request.user).select_related(
+            "run", "decided_by")
         if request.user.is_superuser or request.user.has_perm("workflows_app.change_run"):
             return query
         names = set(request.user.groups.values_list("name", flat=True))

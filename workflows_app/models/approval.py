@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows_app.tenancy.fields import TenantKeyField
+
 
 class ApprovalStatus(models.TextChoices):
     PENDING = "pending", _("waiting for a decision")
@@ -34,6 +36,8 @@ class Approval(models.Model):
                                    related_name="+")
     comment = models.TextField(_("comment"), blank=True)
     due_at = models.DateTimeField(_("times out"), null=True, blank=True)
+    #: The tenant of the run's workflow (set when the approval is asked).
+    tenant_id = TenantKeyField()
     created_at = models.DateTimeField(_("asked"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from engine import DefinitionError, Output, Param, StepType, step_registry
@@ -13,7 +14,9 @@ from engine.steps import StepCheck, WaitContext, WaitOver
 from engine.types import ArrayType, Choice, Duration, String, Text, User
 from engine.types.structure import StructField, StructType
 from workflows_app.execution.flow import WaitUntil
-from workflows_app.models import Approval, ApprovalStatus
+from workflows_app.models import Approval, ApprovalStatus, Run
+from workflows_app.work.notify import UnknownUser, notify, people
+from workflows_app.work.types import find_user
 
 #: Who may decide: users and/or groups (by name).
 ASSIGNEES = StructType((
@@ -29,10 +32,11 @@ NO_TIMEOUT_RECHECK = timedelta(days=1)
 @step_registry.register
 class AskApproval(StepType):
     """Parks the run until one of the assignees approves or rejects (on the
-    approval's admin page, which a notification can link to, or through the API),
-    with an optional comment, or until `timeout`. Outputs the decision
-    (`approved`, `rejected`, `timed_out`), who made it and the comment, for a
-    later `branch`. Asked once per step (and per loop item)."""
+    approval's admin page, which the notification each assignee gets in their
+    inbox links to, or through the API), with an optional comment, or until
+    `timeout`. Outputs the decision (`approved`, `rejected`, `timed_out`), who
+    made it and the comment, for a later `branch`. Asked (and notified) once per
+    step and loop item; the approval belongs to the run's tenant."""
 
     key = "approval"
     label = "Ask for approval"
@@ -65,13 +69,15 @@ class AskApproval(StepType):
         timeout = inputs.get("timeout")
         due = context.now + timeout if timeout else None
         assignees = inputs.get("assignees") or {}
+        groups = [str(group) for group in assignees.get("groups") or []]
         approval, created = Approval.objects.get_or_create(
             run_id=context.run_id, step_key=context.step_key,
             defaults={"title": str(inputs.get("title") or "")[:500], "due_at": due,
-                      "groups": [str(group) for group in assignees.get("groups") or []]})
+                      "groups": groups, "tenant_id": _tenant_of_run(context.run_id)})
         if created:
-            approval.users.set([getattr(user, "record_pk", user)
-                                for user in assignees.get("users") or []])
+            users = [getattr(user, "record_pk", user) for user in assignees.get("users") or []]
+            approval.users.set(users)
+            _notify_assignees(approval, users, groups, context)
         raise WaitUntil(due or context.now + NO_TIMEOUT_RECHECK)
 
     def after_wait(self, step: Any, wait: WaitContext) -> WaitOver | None:
@@ -89,3 +95,34 @@ class AskApproval(StepType):
                                  "decided_by": approval.decided_by_id,
                                  "comment": approval.comment,
                                  "approval_id": str(approval.pk)})
+
+
+def _tenant_of_run(run_id: int) -> str | None:
+    """The tenant key of the run's workflow (None without tenancy)."""
+    return Run.objects.filter(pk=run_id).values_list("workflow__tenant_id", flat=True).first()
+
+
+def decide_link(approval: Approval) -> str:
+    """The admin page where an assignee decides `approval` ("" without the admin)."""
+    try:
+        return reverse("admin:workflows_app_approval_decide", args=[approval.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def _notify_assignees(approval: Approval, users: list[Any], groups: list[str],
+                      context: Any) -> None:
+    """Each assignee (the users, the members of the groups) gets a notification in
+    their inbox linking to the page where they decide. A user who is no longer
+    active is left out; the approval still waits for the others."""
+    try:
+        recipients = people(users, groups)
+    except UnknownUser:
+        recipients = people([user for user in users if find_user(user) is not None], groups)
+    if not recipients:
+        context.log("nobody to notify: no active user among the assignees")
+        return
+    names = notify(recipients.values(), run_id=context.run_id, step_key=context.step_key,
+                   title=f"Approval needed: {approval.title}",
+                   body="Approve or reject it on its page.", link=decide_link(approval))
+    context.log(f"asked {', '.join(names)}")

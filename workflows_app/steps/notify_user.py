@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
 from engine import DefinitionError, Output, Param, StepType, step_registry
 from engine.errors import join_path
 from engine.steps import StepCheck
 from engine.types import ArrayType, Number, String, Text
 from workflows_app.execution.flow import StepError
-from workflows_app.models import Notification
-from workflows_app.records import get_registration, user_model_label
-from workflows_app.tenancy.events import visible_now
-from workflows_app.tenancy.scoping import scope_by_path
-from workflows_app.work.types import GroupName, UserName, find_user
+from workflows_app.work.notify import UnknownUser, notify, people
+from workflows_app.work.types import GroupName, UserName
 
 
 @step_registry.register
@@ -51,31 +46,13 @@ class NotifyUser(StepType):
         return []
 
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
-        recipients: dict[Any, Any] = {}
-        for value in inputs.get("users") or []:
-            user = find_user(value)
-            if user is None:
-                raise StepError(f"there is no active user {value!r} any more")
-            recipients[user.pk] = user
-        model = get_user_model()
-        for name in inputs.get("groups") or []:
-            # With tenancy on: only the group's members in the run's tenant.
-            for user in scope_by_path(model._default_manager.filter(groups__name=name,
-                                                                     is_active=True),
-                                      _user_tenant_path(), visible_now()):
-                recipients.setdefault(user.pk, user)
+        try:
+            recipients = people(inputs.get("users") or [], inputs.get("groups") or [])
+        except UnknownUser as exc:
+            raise StepError(str(exc)) from None
         if not recipients:
             raise StepError("nobody to notify: the users and groups named have no active users")
-        title = " ".join(str(inputs["title"]).split())[:200]
-        for user in recipients.values():
-            Notification.objects.get_or_create(
-                run_id=context.run_id, step_key=context.step_key, recipient=user,
-                defaults={"title": title, "body": str(inputs.get("body") or ""),
-                          "link": str(inputs.get("link") or "")[:500]})
-        names = [user.get_username() for user in recipients.values()]
+        names = notify(recipients.values(), run_id=context.run_id, step_key=context.step_key,
+                       title=str(inputs["title"]), body=str(inputs.get("body") or ""),
+                       link=str(inputs.get("link") or ""))
         return {"notified": len(names), "recipients": names}
-
-
-def _user_tenant_path() -> str | None:
-    registration = get_registration(user_model_label())
-    return registration.tenant_path if registration else None

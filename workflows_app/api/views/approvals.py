@@ -20,6 +20,7 @@ from workflows_app.api.schema import ERROR_RESPONSE
 from workflows_app.api.views.base import ApiView
 from workflows_app.approvals import ApprovalError, decide
 from workflows_app.models import Approval
+from workflows_app.tenancy.scoping import scope
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -48,7 +49,9 @@ class _ApprovalView(ApiView, APIView):
     def approval(self, request: Request, pk: int) -> Approval:
         if pk > MAX_ID:
             raise NotFound()
-        approval = Approval.objects.filter(pk=pk).select_related("decided_by").first()
+        # With tenancy on, only approvals of the user's tenants.
+        approval = (scope(Approval.objects.all(), request.user).filter(pk=pk)
+                    .select_related("decided_by").first())
         if approval is None or not (approval.may_decide(request.user)
                                     or request.user.has_perm("workflows_app.change_run")):
             raise NotFound()
