@@ -324,3 +324,40 @@ def test_the_capture_is_scoped_to_its_context(smtp_server: Any) -> None:
     django_mail.send_mail("Outside", "body", None, ["b@example.com"])
     assert [email.subject for email in capture.emails] == ["Inside"]
     assert [message["Subject"] for _, message in smtp_server.messages()] == ["Outside"]
+
+
+def test_a_test_run_runs_nested_steps_in_place(root: Client, smtp_server: Any,
+                                              buyer_order: Order) -> None:
+    def mail(key: str, subject: str) -> dict[str, Any]:
+        return {"key": key, "type": "email.send", "params": {
+            "to": ["ops@example.com"], "subject": subject, "body": "-"}}
+
+    definition = {
+        "schema_version": 1, "name": "Nested", "trigger": ORDER_CREATED,
+        "steps": [
+            {"key": "route", "type": "branch", "params": {"paths": [
+                {"label": "Big order", "when": {"ref": "record.total_amount", "op": "gte",
+                                                "value": 1000},
+                 "steps": [mail("tell_sales", "Big {{ record.number }}")]}],
+                "otherwise": [mail("tell_shop", "Small {{ record.number }}")]}},
+            {"key": "each", "type": "for_each", "params": {
+                "items": ["disk", "cpu"],
+                "steps": [mail("per_item", "Item {{ item_index }} {{ item }}")]}},
+            {"key": "fan", "type": "parallel", "params": {"branches": [
+                {"label": "Stock", "steps": [mail("stock", "Stock {{ record.number }}")]},
+                {"label": "Credit", "steps": [mail("credit", "Credit")]}]}},
+        ]}
+    report = root.post(RUN, {"definition": json.dumps(definition),
+                             "record_search": "A-1001"}).context["report"]
+    assert report.status == "succeeded", report.error
+    steps = {step.key: step for step in report.steps}
+    assert [key for key in steps] == [
+        "route", "route.tell_shop", "each", "each[0].per_item", "each[1].per_item", "fan",
+        "fan.branches[0].stock", "fan.branches[1].credit"]
+    assert all(step.status == "succeeded" for step in report.steps)
+    assert steps["route"].outputs == {"path": "otherwise", "path_index": 0}
+    assert steps["each[1].per_item"].label.startswith("Item 2")
+    assert steps["fan.branches[1].credit"].label.startswith("Credit")
+    assert [email.subject for email in report.emails] == [
+        "Small A-1001", "Item 0 disk", "Item 1 cpu", "Stock A-1001", "Credit"]
+    assert smtp_server.messages() == []

@@ -127,6 +127,10 @@ class BranchRuns(NestedRounds):
     def branch_place(index: int) -> str:
         raise NotImplementedError
 
+    def lets_fail(self, step: Any, index: int) -> bool:
+        """Whether branch `index` may fail without failing the step."""
+        return False
+
 
 @dataclass(frozen=True)
 class HistoryRound:

@@ -25,12 +25,19 @@ from engine import ValidatedDefinition
 from engine.definition import CompiledStep
 from engine.types import ObjectType
 from workflows_app.execution.context import StepContext
-from workflows_app.execution.flow import StepFlow, StopRun, WaitUntil
+from workflows_app.execution.flow import (
+    BranchRuns,
+    NestedSteps,
+    StepFlow,
+    StopRun,
+    WaitUntil,
+)
 from workflows_app.execution.redaction import redact_inputs, redact_text
 from workflows_app.execution.run_state import error_text
 from workflows_app.execution.snapshot import json_value
 from workflows_app.execution.values import event_values, hydrate
 from workflows_app.models import Event
+from workflows_app.plain import SEPARATOR
 from workflows_app.records import get_registration
 from workflows_app.sandbox.capture import Capture, CapturedEmail, CapturedRequest, capturing
 
@@ -161,14 +168,50 @@ def _next_event_id() -> int:
 def _run_steps(definition: ValidatedDefinition, values: dict[str, Any],
                report: DraftRunReport, capture: Capture, workflow_id: int,
                now: datetime) -> None:
-    stopped = ""
-    for step in definition.steps:
-        item = StepReport(index=step.index, key=step.key, label=step_label(step),
-                          type_key=step.type_key, status="not_run")
-        report.steps.append(item)
-        if stopped:
-            item.note = stopped
-            continue
+    run = _DraftSteps(values, report, capture, workflow_id, now)
+    failure = run.steps(definition.steps, "", "")
+    if failure:
+        report.status, report.error = "failed", failure
+
+
+class _DraftSteps:
+    """Runs a list of steps of the draft, and the nested steps of flow steps in
+    place: each path taken, each item, each `parallel` branch (one after the
+    other), reported under its checkpoint key (`each[2].mail`) and labelled with
+    its round ("Item 3, then the step's own label")."""
+
+    def __init__(self, values: dict[str, Any], report: DraftRunReport, capture: Capture,
+                 workflow_id: int, now: datetime) -> None:
+        self.values = values
+        self.report = report
+        self.capture = capture
+        self.workflow_id = workflow_id
+        self.now = now
+
+    def steps(self, steps: list[CompiledStep], prefix: str, round_label: str) -> str:
+        """Run `steps`; returns why the list failed ("" when it did not). A step
+        that ends the run quietly (`filter`) ends only this list."""
+        stopped = failed = ""
+        for step in steps:
+            label = (f"{round_label}{SEPARATOR}{step_label(step)}" if round_label
+                     else step_label(step))
+            item = StepReport(index=step.index, key=prefix + step.key, label=label,
+                              type_key=step.type_key, status="not_run")
+            self.report.steps.append(item)
+            if stopped:
+                item.note = stopped
+                continue
+            failure, stop = self.step(step, item)
+            if failure and step.on_error != "continue":
+                failed = failure
+                stopped = "not run: the run would have stopped at the failed step"
+            elif stop and not failure:
+                stopped = f"not run: {stop}"
+        return failed
+
+    def step(self, step: CompiledStep, item: StepReport) -> tuple[str, str]:
+        """Run one step: (why it failed the list, why it stopped the list)."""
+        values, now = self.values, self.now
         if step.when is not None:
             result = step.when.explain(values, now=now)
             if not result.matched:
@@ -177,22 +220,22 @@ def _run_steps(definition: ValidatedDefinition, values: dict[str, Any],
                 item.note = (f"skipped: {failure.message}" if failure and failure.message
                              else "skipped: its “run only if” did not hold")
                 _remember(values, step, {})
-                continue
+                return "", ""
         try:
             inputs = step.resolve_inputs(values)
         except Exception as exc:
             _failed(item, step, f"could not resolve the inputs: {error_text(exc)}", [])
-            if step.on_error != "continue":
-                report.status, report.error = "failed", f"{item.label} failed: {item.error}"
-                stopped = "not run: the run would have stopped at the failed step"
-            continue
+            return f"{item.label} failed: {item.error}", ""
         shown, secrets = redact_inputs(step.step_type, inputs)
         item.inputs = json_value(shown)
-        context = StepContext(run_id=TEST_RUN_ID, workflow_id=workflow_id, step_key=step.key,
-                              attempt=1, now=now, values=values, schema=step.schema,
-                              deadline=None)
-        emails_before, requests_before = len(capture.emails), len(capture.requests)
+        if step.children:
+            return self.flow_step(step, item, inputs), ""
+        context = StepContext(run_id=TEST_RUN_ID, workflow_id=self.workflow_id,
+                              step_key=item.key, attempt=1, now=now, values=values,
+                              schema=step.schema, deadline=None)
+        emails_before, requests_before = len(self.capture.emails), len(self.capture.requests)
         started = time.monotonic()
+        failed = stop = ""
         try:
             with transaction.atomic():  # a failing database step undoes only itself
                 outputs = step.step_type.run(inputs, context)
@@ -200,24 +243,22 @@ def _run_steps(definition: ValidatedDefinition, values: dict[str, Any],
             item.status = "wait_skipped"
             item.note = (f"would wait until {timezone.localtime(wait.due):%Y-%m-%d %H:%M %Z}; "
                          "the test run goes on at once")
-            report.waits_skipped.append(f"{item.label}: {item.note}")
+            self.report.waits_skipped.append(f"{item.label}: {item.note}")
             _remember(values, step, {"resumed_at": wait.due.isoformat()})
-        except StopRun as stop:
+        except StopRun as halt:
             item.status = "succeeded"
-            item.outputs = json_value(stop.outputs)
-            item.note = stop.reason
-            _remember(values, step, stop.outputs)
-            stopped = f"not run: {stop.reason}"
+            item.outputs = json_value(halt.outputs)
+            item.note = halt.reason
+            _remember(values, step, halt.outputs)
+            stop = halt.reason
         except StepFlow as flow:
             item.status = "wait_skipped"
             item.note = f"would pause the run ({flow}); the test run goes on at once"
-            report.waits_skipped.append(f"{item.label}: {item.note}")
+            self.report.waits_skipped.append(f"{item.label}: {item.note}")
             _remember(values, step, {})
         except Exception as exc:
             _failed(item, step, redact_text(error_text(exc), secrets), secrets)
-            if step.on_error != "continue":
-                report.status, report.error = "failed", f"{item.label} failed: {item.error}"
-                stopped = "not run: the run would have stopped at the failed step"
+            failed = f"{item.label} failed: {item.error}"
             _remember(values, step, {})
         else:
             item.status = "succeeded"
@@ -225,8 +266,71 @@ def _run_steps(definition: ValidatedDefinition, values: dict[str, Any],
             item.note = "; ".join(context.notes)
             _remember(values, step, outputs or {})
         item.duration_ms = int((time.monotonic() - started) * 1000)
-        item.emails = capture.emails[emails_before:]
-        item.requests = capture.requests[requests_before:]
+        item.emails = self.capture.emails[emails_before:]
+        item.requests = self.capture.requests[requests_before:]
+        return failed, stop
+
+    def flow_step(self, step: CompiledStep, item: StepReport, inputs: dict[str, Any]) -> str:
+        """A step with nested steps: run its rounds in place; why it failed, or ""."""
+        step_type = step.step_type
+        started = time.monotonic()
+        outputs: dict[str, Any] = {}
+        failure = ""
+        if isinstance(step_type, NestedSteps):
+            try:
+                plan = step_type.plan(step, inputs, None, self.values, self.now)
+            except Exception as exc:
+                _failed(item, step, error_text(exc), [])
+                return f"{item.label} failed: {item.error}"
+            labels = {(history.place, history.key): history.label
+                      for history in step_type.history_rounds(item.key, step.raw_params,
+                                                              plan.memo)}
+            for index in range(plan.count):
+                round_ = plan.round(index)
+                key = f"{item.key[:-len(step.key)]}{round_.key}"
+                failure = self.round(step, round_.place, key,
+                                     labels.get((round_.place, key), key), round_.values)
+                if failure:
+                    break
+            outputs = dict(plan.outputs)
+        elif isinstance(step_type, BranchRuns):
+            failed_branches = []
+            for index, history in enumerate(step_type.history_rounds(item.key, step.raw_params,
+                                                                     None)):
+                branch_failure = self.round(step, history.place, history.key, history.label, {})
+                if branch_failure and step_type.lets_fail(step, index):
+                    failed_branches.append(history.label)
+                elif branch_failure:
+                    failure = branch_failure
+                    break
+            outputs = {"failed": len(failed_branches),
+                       "failed_branches": ", ".join(failed_branches)}
+        item.duration_ms = int((time.monotonic() - started) * 1000)
+        if failure:
+            _failed(item, step, failure, [])
+            _remember(self.values, step, {})
+            return f"{item.label} failed: {failure}"
+        item.status = "succeeded"
+        item.outputs = json_value(outputs)
+        _remember(self.values, step, outputs)
+        return ""
+
+    def round(self, step: CompiledStep, place: str, key: str, label: str,
+              round_values: Any) -> str:
+        """One round of a flow step's nested steps, with its scope values (`item`)."""
+        shadowed = {name: self.values.get(name, _ABSENT) for name in round_values}
+        self.values.update(round_values)
+        try:
+            return self.steps(step.children.get(place, []), f"{key}.", label)
+        finally:
+            for name, value in shadowed.items():
+                if value is _ABSENT:
+                    self.values.pop(name, None)
+                else:
+                    self.values[name] = value
+
+
+_ABSENT = object()
 
 
 def _failed(item: StepReport, step: CompiledStep, error: str, secrets: list[Any]) -> None:

@@ -78,13 +78,15 @@ class Parallel(BranchRuns, StepType):
     def branch_place(index: int) -> str:
         return f"branches[{index}].steps"
 
+    def lets_fail(self, step: Any, index: int) -> bool:
+        branches = _branches(step.raw_params)
+        raw = branches[index] if index < len(branches) else None
+        return isinstance(raw, Mapping) and raw.get("on_error") == "continue"
+
     def nested_outputs_for(self, step: StepCheck, place: str) -> str:
         match = _PLACE.fullmatch(place)
-        branches = _branches(step.raw_params)
-        if match and int(match.group(1)) < len(branches):
-            raw = branches[int(match.group(1))]
-            if isinstance(raw, Mapping) and raw.get("on_error") == "continue":
-                return "may_be_missing"
+        if match and self.lets_fail(step, int(match.group(1))):
+            return "may_be_missing"
         return self.nested_outputs_after
 
     def resolve_inputs(self, step: Any, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,7 +109,7 @@ class Parallel(BranchRuns, StepType):
                 raise StepError(f'branch "{label}" was not started')
             if run.status in (RunStatus.FAILED, RunStatus.CANCELLED):
                 why = run.error or str(run.status)
-                if (raw.get("on_error") if isinstance(raw, Mapping) else None) != "continue":
+                if not self.lets_fail(step, index):
                     cancel_unfinished(runs, f'branch "{label}" failed')
                     raise StepError(f'branch "{label}" failed: {why}')
                 failed.append(label)
