@@ -15,8 +15,10 @@ from typing import Any
 
 from engine import step_registry
 from engine.definition import step_list_places
+from workflows_app.admin.run_display import status_badge
 from workflows_app.execution.flow import NestedRounds
-from workflows_app.models import StepRun, StepStatus
+from workflows_app.models import Run, StepRun, StepStatus
+from workflows_app.plain import step_title
 
 #: How many items of a loop are listed besides the ones that did not succeed.
 FIRST_ITEMS_SHOWN = 20
@@ -73,3 +75,28 @@ def _summarised(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     return {"rounds": shown[:MAX_ITEMS_SHOWN], "total": len(rounds),
             "hidden": len(rounds) - len(shown[:MAX_ITEMS_SHOWN]),
             "counts": sorted(counts.items())}
+
+
+def flow_trees(run: Run) -> list[dict[str, Any]]:
+    """The top-level flow steps of `run` with their rounds (each path taken or not
+    and why, each item and branch with its status and its steps'), for pages that
+    sum a run up, such as "Why didn't it run?"."""
+    rows = {row.key: row for row in StepRun.objects.filter(run_id=run.pk)}
+    trees = []
+    for index, step in enumerate((run.version.definition or {}).get("steps") or []):
+        if not isinstance(step, Mapping):
+            continue
+        key = str(step.get("key", index))
+        nested = nested_rounds(step, key, rows, _summary_item)
+        if nested is not None:
+            trees.append({"key": key, "title": step_title(step, index), "row": rows.get(key),
+                          "nested": nested})
+    return trees
+
+
+def _summary_item(index: int, key: str, step_type: str, row: StepRun | None,
+                  raw: dict[str, Any]) -> dict[str, Any]:
+    status = row.status if row else ""
+    return {"key": key, "type": step_type, "row": row, "status": status,
+            "title": step_title(raw or {"type": step_type}, index),
+            "badge": status_badge(status, row.get_status_display()) if row else ""}

@@ -12,6 +12,7 @@ the likely reason (inactive, created later).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows_app.admin import run_display
 from workflows_app.admin.run_display import event_summary, status_badge
+from workflows_app.admin.run_tree import flow_trees
 from workflows_app.models import Event, EventStatus, Run, Workflow, WorkflowEvaluation
 from workflows_app.record_lookup import find_records
 from workflows_app.records import trigger_model_choices
@@ -74,6 +76,12 @@ class EvaluationItem:
     evaluation: WorkflowEvaluation
     badge: str
     explanation: run_display.ExplainedNode | None
+
+    @cached_property
+    def trees(self) -> list[dict[str, Any]]:
+        """For a run with flow steps: each path, item and branch with its status."""
+        run = self.evaluation.run
+        return flow_trees(run) if run is not None else []
 
     @property
     def failing(self) -> run_display.ExplainedNode | None:
