@@ -187,3 +187,59 @@ def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
     assert rows["fan.branches[0].stock"].status == StepStatus.SUCCEEDED
     assert rows["fan.branches[1].credit"].status == StepStatus.SUCCEEDED
     assert rows["joined"].started_at >= rows["fan.branches[1].credit"].finished_at
+
+
+BRANCH_ITEMS = 150
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_branch_survives_a_sigkill_with_each_effect_once(receiver, workers):
+    applied: dict[str, str] = {}  # idempotency key -> item
+    lock = threading.Lock()
+
+    def apply_once(request):
+        key = request.headers.get("Idempotency-Key", "")
+        item = request.get_json()["item"]
+        with lock:
+            assert applied.setdefault(key, item) == item
+        return Response('{"ok": true}', content_type="application/json")
+
+    receiver.respond("/effect", handler=apply_once)
+
+    def side(name: str) -> dict:
+        return {"label": name.capitalize(), "steps": [
+            {"key": f"{name}_each", "type": "for_each", "params": {
+                "items": {"ref": "inputs.alerts"},
+                "steps": [http_step(f"{name}_effect", receiver.url("/effect"), params={
+                    "body": {"item": f"{name} {{{{ item.id }}}}"}})]}}]}
+
+    workflow = create_workflow("Both sides of each alert", [
+        {"key": "fan", "type": "parallel", "params": {"branches": [side("left"),
+                                                                   side("right")]}},
+        http_step("joined", receiver.url("/joined"), params={"body": {"done": True}}),
+    ], trigger={"type": "manual", "inputs": [{"name": "alerts", "type": "JSON"}]})
+    workers.start(2, workflows={"LEASE_SECONDS": 3})
+    start_manual_run(workflow, {"alerts": [{"id": f"A{n}"} for n in range(BRANCH_ITEMS)]},
+                     None)
+
+    wait_until(lambda: receiver.count("/effect") >= BRANCH_ITEMS // 2, timeout=120,
+               message="the branches to be under way", details=workers.output)
+    [run] = runs_of(workflow)
+    held = [branch for branch in Run.objects.filter(parent=run) if branch.lease_owner]
+    assert held, "no branch run was held by a worker"
+    victim = held[0]
+    os.kill(int(victim.lease_owner.split(":")[1]), signal.SIGKILL)  # its worker dies
+
+    wait_until(lambda: (Run.objects.get(pk=victim.pk).lease_expires_at or timezone.now())
+               <= timezone.now(), timeout=15, message="the dead worker's lease to expire")
+    async_task(SWEEP_TASK, task_name="workflows: sweeper")
+    [run] = wait_for_run(workflow, RunStatus.SUCCEEDED, workers, timeout=240)
+
+    assert Run.objects.get(pk=victim.pk).takeovers >= 1  # another worker took it over
+    expected = sorted(f"{name} A{n}" for name in ("left", "right") for n in range(BRANCH_ITEMS))
+    assert sorted(applied.values()) == expected  # one key per item and side: each once
+    assert receiver.count("/effect") - len(expected) <= 2  # only calls in flight at the kill
+    assert receiver.count("/joined") == 1
+    rows = steps_of(run)
+    assert all(rows[f"fan.branches[0].left_each[{n}].left_effect"].status ==
+               StepStatus.SUCCEEDED for n in range(BRANCH_ITEMS))
