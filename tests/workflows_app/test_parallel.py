@@ -166,3 +166,16 @@ def test_run_page_shows_each_branch_with_its_steps_and_the_runs_list_only_the_ru
     branch_ids = list(Run.objects.filter(parent=run).values_list("pk", flat=True))
     assert f"/run/{run.pk}/change/" in listing
     assert not any(f"/run/{pk}/change/" in listing for pk in branch_ids)
+
+
+@pytest.mark.django_db
+def test_a_branch_runs_page_leads_to_the_run_it_belongs_to(receiver, allow_local_http,
+                                                          admin_client):
+    workflow = create_workflow("Fan out", [fan(receiver)])
+    order("20.00")
+    drain()
+    [run] = runs_of(workflow)
+    branch = Run.objects.filter(parent=run).first()
+    response = admin_client.get(reverse("admin:workflows_app_run_change", args=[branch.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:workflows_app_run_change", args=[run.pk])

@@ -266,6 +266,12 @@ class RunAdmin(HistoryAdminMixin, admin.ModelAdmin):
         run = self._run(request, object_id)
         if not self.has_view_or_change_permission(request, run):
             raise PermissionDenied
+        if run.parent_id is not None:
+            # A parallel step's branch run has no page of its own: its steps are
+            # shown, with the branch's, on the page of the run it belongs to.
+            return HttpResponseRedirect(reverse(
+                f"admin:{self.url_name('change')}", args=[run.parent_id],
+                current_app=self.admin_site.name))
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
