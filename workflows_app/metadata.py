@@ -355,7 +355,8 @@ class _ScopeReport:
             "type": value_type.spec,
             "type_label": value_type.label,
             "selectable": selectable,
-            "json": isinstance(value_type, JSON),
+            # Free-form JSON takes any sub-path; a shape learned from a sample lists its own.
+            "json": isinstance(value_type, JSON) and value_type.open_paths,
             "step": step,
             "ops": [],
         }

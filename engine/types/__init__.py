@@ -16,6 +16,7 @@ from engine.types.datetime import DateTime
 from engine.types.duration import Duration
 from engine.types.email import Email
 from engine.types.json import JSON
+from engine.types.json_shape import JSONObject, sample_problem, shape_of
 from engine.types.number import Number
 from engine.types.object import ObjectType
 from engine.types.phone import Phone
@@ -63,6 +64,7 @@ __all__ = [
     "DateTime",
     "Duration",
     "Email",
+    "JSONObject",
     "Number",
     "ObjectType",
     "Phone",
@@ -74,8 +76,10 @@ __all__ = [
     "User",
     "ValueType",
     "parse_type_spec",
+    "sample_problem",
     "set_connection_provider",
     "set_record_provider",
+    "shape_of",
     "type_registry",
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from engine.types.base import ValueType, type_registry
 
@@ -34,6 +34,9 @@ class JSON(ValueType):
     widget = "json"
     literal_objects = True
     placeholder = '{"key": "value"}'
+    #: Whether any sub-path is allowed (free-form JSON) or only declared fields
+    #: (`json_shape.JSONObject`, learned from a sample).
+    open_paths: ClassVar[bool] = True
 
     def parse(self, raw: object) -> Any:
         if not _check_json(raw):

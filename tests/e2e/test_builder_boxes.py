@@ -43,6 +43,8 @@ def test_plain_text_in_a_json_box_is_kept_as_text(page: Page, live_server: Any,
     start_order_workflow(page, live_server.url, "Tell the shop")
     step = add_step(page, "Send an HTTP request")
     step.locator('[data-path="steps[0].params.url"] input').fill("https://shop.example.com/hook")
+    step.locator('[data-path="steps[0].params.body"]').get_by_label(
+        "Edit as JSON (advanced)").check()  # the body is rows unless asked
     body = step.locator('[data-path="steps[0].params.body"] textarea')
     body.press_sequentially("Hello shop")  # every keystroke counts, the first one too
     page.click("#wb-save")
@@ -58,6 +60,8 @@ def test_a_box_that_cannot_be_read_blocks_save_and_keeps_the_text(
     start_order_workflow(page, live_server.url, "Broken body")
     step = add_step(page, "Send an HTTP request")
     step.locator('[data-path="steps[0].params.url"] input').fill("https://shop.example.com/hook")
+    step.locator('[data-path="steps[0].params.body"]').get_by_label(
+        "Edit as JSON (advanced)").check()
     body = step.locator('[data-path="steps[0].params.body"] textarea')
     body.fill('{"order": ')
     # A structural change redraws the steps: the text survives it.

@@ -1,8 +1,8 @@
 """The issue's five everyday workflows, built in Chromium as a shop manager would:
-picking from lists, typing plain text, never JSON, quotes or a path (one
-exception, said where it happens: the webhook's payload field is typed as a
-sub-path until payloads learn their shape from a sample). Each is saved,
-activated, triggered for real, and its outcome read in the run history.
+picking from lists, typing plain text, never JSON, quotes or a path (the
+webhook's fields are learned from a sample body, pasted as the monitoring
+system documents it). Each is saved, activated, triggered for real, and its
+outcome read in the run history.
 """
 
 from __future__ import annotations
@@ -166,10 +166,12 @@ def test_five_everyday_workflows(page: Page, live_server: Any, django_user_model
 
     # 4. Critical alert from a monitoring webhook: page on-call for critical ones only.
     new_workflow(page, base, "Critical alert", "A webhook is received")
-    leaf = condition(page, "Payload (JSON)", "is")
-    leaf.get_by_label("Path inside the data").fill("severity")  # the one path typed
-    leaf.get_by_label("Path inside the data").press("Tab")
-    leaf.locator(".wb-leaf-value textarea").fill("critical")  # no quotes
+    # The monitoring system's documented body, pasted: its fields become choices.
+    page.locator("#wb-trigger-config").get_by_label("Sample payload").fill(
+        '{"severity": "critical", "service": "checkout"}')
+    wait_for_scope(page)
+    leaf = condition(page, "Severity (Text)", "is")
+    leaf.locator(".wb-leaf-value input").fill("critical")  # no quotes
     send_email(page, "Page on-call", "oncall@example.com", "Critical alert",
                "Monitoring says it is critical.")
     alerts = save_and_activate(page, "Critical alert")

@@ -181,10 +181,15 @@ class BuilderPage:
     def urls(self) -> dict[str, str]:
         name = self.model_admin.url_name
         site = self.model_admin.admin_site.name
-        return {
+        urls = {
             "scope": reverse(f"admin:{name('builder_scope')}", current_app=site),
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
         }
+        workflow = self.workflow
+        admin_class = trigger_admins.find(workflow.trigger_type) if workflow else None
+        if workflow is not None and admin_class is not None and self.can_edit():
+            urls.update(admin_class().builder_urls(workflow, self.model_admin))
+        return urls
 
     def trigger_extras(self, readonly: bool) -> tuple[list[AdminAction], list[AdminDetail]]:
         """What the workflow's trigger adds to the page (its `TriggerAdmin`: "Run now",

@@ -62,11 +62,15 @@ class HttpRequest(StepType):
         Param("connection", Connection(AUTH_KINDS), "Credentials", required=False,
               help="A connection with the token, password or signing secret to use."),
         Param("headers", JSON(), "Headers", required=False, redaction=HeaderValues(),
-              help='Extra headers, e.g. {"Authorization": "Bearer ..."}. Only the values '
-                   "of harmless headers (Accept, Content-Type...) are shown to people who "
-                   "may not change the workflow and in the run history."),
+              extra={"widget": "json_rows", "kinds": ["text"], "row_label": "header"},
+              help="Extra headers, one per row (credentials belong in a connection). "
+                   "Only the values of harmless headers (Accept, Content-Type...) are "
+                   "shown to people who may not change the workflow and in the run "
+                   "history."),
         Param("body", JSON(), "Body", required=False,
-              help="JSON to send; text values may use {{ variables }}."),
+              extra={"widget": "json_rows", "row_label": "field"},
+              help="The JSON to send, one field per row: numbers are sent as numbers, "
+                   "text may hold {{ variables }}."),
         Param("timeout_seconds", Number(), "Timeout (seconds)", required=False, default=10),
         Param("signing_secret", String(), "Signing secret", required=False, secret=True,
               help="Standard Webhooks secret (whsec_...) to sign the request with."),

@@ -161,6 +161,11 @@ class TriggerAdmin:
         """Values shown in the workflow's status line (e.g. its webhook address)."""
         return []
 
+    def builder_urls(self, workflow: Workflow, model_admin: ModelAdmin) -> dict[str, str]:
+        """Addresses the builder's scripts may call for this workflow, by name (e.g.
+        `webhook_received`: the requests a webhook workflow has received)."""
+        return {}
+
 
 #: The `TriggerAdmin` of each trigger that has one, by trigger key.
 trigger_admins: Registry[type[TriggerAdmin]] = Registry("trigger admin")

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 
-from workflows_app.models import Workflow
+from workflows_app.models import Event, Workflow
 from workflows_app.services import rotate_webhook_token, set_webhook_secret
 from workflows_app.triggers.base import (
     AdminAction,
@@ -21,7 +21,11 @@ from workflows_app.triggers.base import (
     TriggerAdmin,
     register_trigger_admin,
 )
-from workflows_app.triggers.webhook.trigger import Webhook
+from workflows_app.triggers.webhook.samples import sample_from
+from workflows_app.triggers.webhook.trigger import PAYLOAD, Webhook
+
+#: How many received requests the builder offers as samples.
+RECEIVED_SAMPLES = 10
 
 
 def _url_name(model_admin: ModelAdmin, suffix: str) -> str:
@@ -65,6 +69,29 @@ def signing_secret_view(model_admin: ModelAdmin, request: HttpRequest,
     return HttpResponseRedirect(_change_url(model_admin, workflow))
 
 
+def received_view(model_admin: ModelAdmin, request: HttpRequest,
+                  object_id: str) -> HttpResponse:
+    """The bodies of the last requests the workflow accepted, as samples for the
+    builder (`{"received": [{"id", "occurred_at", "summary", "sample"}]}`), with
+    the values of secret-looking keys blanked. For people who may change it."""
+    workflow = model_admin.get_object(request, unquote(object_id))
+    if workflow is None:
+        raise Http404
+    if not model_admin.has_change_permission(request, workflow):
+        raise PermissionDenied
+    events = (Event.objects.filter(workflow_id=workflow.pk, trigger_type=Webhook.key)
+              .order_by("-occurred_at", "-id").only("pk", "occurred_at", "summary", "payload")
+              [:RECEIVED_SAMPLES])
+    received = []
+    for event in events:
+        sample = sample_from(event.payload.get(PAYLOAD) if isinstance(event.payload, dict)
+                             else None)
+        if sample is not None:
+            received.append({"id": event.pk, "occurred_at": event.occurred_at.isoformat(),
+                             "summary": event.summary, "sample": sample})
+    return JsonResponse({"received": received})
+
+
 @register_trigger_admin(Webhook)
 class WebhookAdmin(TriggerAdmin):
     """The webhook address, "Replace address" and "Generate signing secret"."""
@@ -81,7 +108,14 @@ class WebhookAdmin(TriggerAdmin):
                  name=_url_name(model_admin, "webhook_rotate")),
             path("<path:object_id>/webhook/secret/", bound(signing_secret_view),
                  name=_url_name(model_admin, "webhook_secret")),
+            path("<path:object_id>/webhook/received/", bound(received_view),
+                 name=_url_name(model_admin, "webhook_received")),
         ]
+
+    def builder_urls(self, workflow: Workflow, model_admin: ModelAdmin) -> dict[str, str]:
+        site = model_admin.admin_site.name
+        return {"webhook_received": reverse(
+            f"{site}:{_url_name(model_admin, 'webhook_received')}", args=[workflow.pk])}
 
     def details(self, workflow: Workflow, request: HttpRequest,
                 model_admin: ModelAdmin) -> list[AdminDetail]:

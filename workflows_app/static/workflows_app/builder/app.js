@@ -163,6 +163,7 @@
       })));
       const steps = this.root.querySelector("#wb-steps");
       WB.redraw(this, steps, () => WB.steps.render(this, steps));
+      WB.afterScope.forEach((callback) => callback(this));
     }
 
     /** Re-apply read-only mode and error messages inside `element`. */

@@ -126,6 +126,9 @@
     },
   };
 
+  /** Callbacks run with the app after the scope was (re)loaded and the editor drawn. */
+  WB.afterScope = [];
+
   /** A small icon-like button (move, remove) with an accessible name. */
   WB.iconButton = function (text, label, onclick, extraClass) {
     return WB.h("button", {
