@@ -449,6 +449,22 @@ def test_version_diff_lists_changed_paths(admin_client_: Client, workflow: Workf
     assert admin_client_.get(url("compare", workflow.pk), {"a": 1, "b": 9}).status_code == 404
 
 
+def test_version_diff_shows_choices_by_their_labels(admin_client_: Client,
+                                                    superuser: Any) -> None:
+    definition = sample("confirm_submitted_orders")
+    workflow = import_definition(definition, user=superuser).workflow
+    definition["conditions"]["all"][0]["value"] = "paid"
+    definition["steps"][0]["params"]["fields"]["status"] = "shipped"
+    post_definition(admin_client_, change_url(workflow), definition)
+    response = admin_client_.get(url("compare", workflow.pk), {"a": 1, "b": 2})
+    lines = [str(change) for change, _ in response.context["changes"]]
+    assert lines == [
+        'conditions.all[0].value: changed from "Submitted" to "Paid"',
+        'steps[0].params.fields.status: changed from "Confirmed" to "Shipped"',
+    ]
+    assert '<span class="wb-old">&quot;Confirmed&quot;</span>' in response.content.decode()
+
+
 def test_restore_makes_a_new_version(admin_client_: Client, workflow: Workflow) -> None:
     first = sample()
     changed = sample()

@@ -26,6 +26,7 @@ from django.template.response import TemplateResponse
 
 from engine import InvalidDefinition, ValidatedDefinition
 from workflows_app.admin.builder import posted_definition
+from workflows_app.admin.builder_panels import BuilderPanel, builder_panels
 from workflows_app.models import Event, Workflow
 from workflows_app.records import get_registration
 from workflows_app.sandbox import backtest as backtests
@@ -34,10 +35,24 @@ from workflows_app.sandbox.runner import run_draft
 from workflows_app.services import check
 
 if TYPE_CHECKING:
+    from workflows_app.admin.builder import BuilderPage
     from workflows_app.admin.workflow import WorkflowAdmin
 
 RECENT_EVENTS = 20
 TEMPLATES = "workflows_app/admin/sandbox/"
+
+
+@builder_panels.register
+class TestRunPanel(BuilderPanel):
+    """"Test before going live" on the builder page, for those who may edit the
+    workflow, while adding one too (a new workflow's draft can be tested)."""
+
+    key = "test_run"
+    template_name = f"{TEMPLATES}panel.html"
+    order = 10
+
+    def is_shown(self, page: BuilderPage) -> bool:
+        return page.can_edit()
 
 
 class _Refused(Exception):

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from engine import InvalidDefinition
 from engine.redaction import REDACTED
 from workflows_app.admin.diff import Change, path_changes, pretty, readable_path, unified_diff
+from workflows_app.admin.diff_values import labelled_at
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.models import Workflow, WorkflowVersion
@@ -87,6 +88,13 @@ def _visible_changes(raw_a: Any, raw_b: Any, shown_a: Any, shown_b: Any) -> list
     return changes + list(shown.values())
 
 
+def _in_words(change: Change, definition_a: Any, definition_b: Any) -> Change:
+    """`change` with choices shown by their labels ("Confirmed", not "confirmed")."""
+    return Change(change.path, change.kind,
+                  old=labelled_at(definition_a, change.path, change.old),
+                  new=labelled_at(definition_b, change.path, change.new))
+
+
 def compare_view(model_admin: WorkflowAdmin, request: HttpRequest,
                  object_id: str) -> HttpResponse:
     """Differences between versions `?a=` (older) and `?b=` (newer) of a workflow."""
@@ -121,8 +129,9 @@ def compare_view(model_admin: WorkflowAdmin, request: HttpRequest,
         "version_a": version_a,
         "version_b": version_b,
         "live_number": live_number,
-        "changes": [(change, readable_path(change.path, definition_b
-                                           if change.kind != "removed" else definition_a))
+        "changes": [(_in_words(change, definition_a, definition_b),
+                     readable_path(change.path, definition_b
+                                   if change.kind != "removed" else definition_a))
                     for change in _visible_changes(version_a.definition, version_b.definition,
                                                    definition_a, definition_b)],
         "diff_lines": diff_lines(definition_a, definition_b,
