@@ -157,3 +157,27 @@ def test_a_rolled_back_payment_emits_nothing(order) -> None:
         raise RuntimeError("payment failed")
     assert named_events() == []
     assert not Event.objects.filter(target="demo.payment").exists()
+
+
+def test_a_json_field_with_a_sample_has_typed_paths() -> None:
+    from engine import InvalidDefinition, validate_definition
+    from workflows_app.metadata import scope_metadata
+
+    declare_event("test.shipped", label="Shipped", data={
+        "parcel": {"type": "JSON", "sample": {"carrier": {"name": "DHL"}, "weight": 2.5}}})
+    try:
+        definition = {"schema_version": 1, "name": "Heavy parcels",
+                      "trigger": {"type": "event", "event": "test.shipped"},
+                      "conditions": {"ref": "data.parcel.weight", "op": "gt", "value": 2},
+                      "steps": []}
+        validate_definition(definition)
+        paths = {entry["path"]: entry for entry in scope_metadata(definition)["paths"]}
+        assert paths["data.parcel.carrier.name"]["type_label"] == "Text"
+        assert paths["data.parcel.weight"]["type_label"] == "Number"
+        with pytest.raises(InvalidDefinition, match="has no \"weigth\""):
+            validate_definition({**definition, "conditions": {
+                "ref": "data.parcel.weigth", "op": "gt", "value": 2}})
+        with pytest.raises(ValueError, match="is not JSON"):
+            declare_event("test.bad", data={"note": {"type": "String", "sample": {"a": 1}}})
+    finally:
+        event_registry.unregister("test.shipped")

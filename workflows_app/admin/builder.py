@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from engine import DefinitionError, InvalidDefinition
 from workflows_app.admin.builder_panels import panels_for
 from workflows_app.execution.redaction import redact_definition
+from workflows_app.forms.widgets import RecordAutocomplete
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, builder_scope_metadata
 from workflows_app.models import Workflow
@@ -184,6 +185,7 @@ class BuilderPage:
         urls = {
             "scope": reverse(f"admin:{name('builder_scope')}", current_app=site),
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
+            "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
         workflow = self.workflow
         admin_class = trigger_admins.find(workflow.trigger_type) if workflow else None
@@ -252,5 +254,7 @@ class BuilderPage:
             "trigger_actions": trigger_actions,
             "trigger_details": trigger_details,
             "builder_panels": panels_for(self),
+            # Django admin's autocomplete (select2) for record and user pickers.
+            "autocomplete_media": RecordAutocomplete("").media,
         }
         return TemplateResponse(request, self.template_name, context)

@@ -10,7 +10,13 @@
   sends its choice instead (`kind`, `at`, `minutes`, `day`) and gets the cron text
   back (`workflows_app.triggers.schedule.picker`).
 
-Both are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
+- `autocomplete`: records or users of a registered model, searched by what staff
+  know (`?type=Record[demo.order]&term=A-10&page=2`, or `&pk=5` for one record's
+  label), in the format of Django admin's autocomplete widgets (select2:
+  `{"results": [{"id", "text"}], "pagination": {"more"}}`); for the builder's
+  record pickers and `forms.widgets.RecordAutocomplete`.
+
+All are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
 """
 
 from __future__ import annotations
@@ -20,8 +26,19 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
+from engine.errors import ValueParseError
+from engine.types import Record
+from workflows_app.api.permissions import may_read
 from workflows_app.json_input import JSONInputError, parse_definition_text
-from workflows_app.metadata import builder_scope_metadata
+from workflows_app.metadata import (
+    NoOptions,
+    builder_scope_metadata,
+    option_type,
+    options_for,
+    parse_option_type,
+)
+from workflows_app.records import get_registration
+from workflows_app.tenancy.scoping import viewing_as
 from workflows_app.triggers.config import timezone_problem
 from workflows_app.triggers.schedule.picker import (
     PickError,
@@ -37,6 +54,9 @@ if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
 
 MAX_DEFINITION_BYTES = 2 * 1024 * 1024
+#: Records per page of the autocomplete, and how far it pages.
+AUTOCOMPLETE_PAGE = 20
+AUTOCOMPLETE_MAX_PAGE = 50
 
 
 def _may_see(model_admin: WorkflowAdmin, request: HttpRequest) -> bool:
@@ -105,3 +125,43 @@ def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
         "timezone_problem": zone_trouble,
         "next_runs": [{"at": moment.isoformat(), "text": run_text(moment)} for moment in runs],
     })
+
+
+def autocomplete_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
+    """Records (or users) of `?type=` matching `?term=`, a page at a time, for
+    people who may see workflows and the records' model; see the module docstring."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if not _may_see(model_admin, request):
+        raise PermissionDenied
+    try:
+        value_type = option_type(parse_option_type(request.GET.get("type", "")[:200]))
+    except ValueParseError as exc:
+        return JsonResponse({"error": exc.reason}, status=400)
+    registration = (get_registration(value_type.model) if isinstance(value_type, Record)
+                    else None)
+    if registration is None:
+        return JsonResponse({"error": "not a model registered for workflows"}, status=400)
+    if not may_read(request.user, registration.model):
+        raise PermissionDenied
+    try:
+        page = min(max(int(request.GET.get("page") or 1), 1), AUTOCOMPLETE_MAX_PAGE)
+    except ValueError:
+        page = 1
+    pk = request.GET.get("pk", "").strip()[:40]
+    with viewing_as(request.user):  # with tenancy on: the user's tenants' records
+        try:
+            if pk:
+                found = [(value, label) for value, label in options_for(
+                    value_type, search=pk, limit=AUTOCOMPLETE_PAGE).items
+                    if str(value) == pk]
+                more = False
+            else:
+                result = options_for(value_type, search=request.GET.get("term", "")[:200],
+                                     offset=(page - 1) * AUTOCOMPLETE_PAGE,
+                                     limit=AUTOCOMPLETE_PAGE)
+                found, more = result.items, result.has_more
+        except NoOptions as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"results": [{"id": str(value), "text": label} for value, label in found],
+                         "pagination": {"more": more}})

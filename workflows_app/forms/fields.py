@@ -39,6 +39,7 @@ from engine.types import (
     User,
     ValueType,
 )
+from workflows_app.forms.widgets import RecordAutocomplete, autocomplete_url
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.scoping import current_visibility
 
@@ -50,7 +51,8 @@ FormFieldFactory = Callable[..., forms.Field]
 #: Engine type class -> form field factory `(value_type, **kwargs) -> forms.Field`.
 form_field_registry: dict[type[ValueType], FormFieldFactory] = {}
 
-#: Record inputs over more rows than this get a text input for the id, not a list.
+#: Record inputs over more rows than this are searched as staff type (admin's
+#: autocomplete), not listed.
 MAX_RECORD_CHOICES = 200
 
 
@@ -175,10 +177,14 @@ def _record_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
     if queryset is None:
         return forms.CharField(**kwargs)
     kwargs = _help(value_type, kwargs)
-    if queryset.count() > MAX_RECORD_CHOICES:  # too many to list: ask for the id
-        kwargs.setdefault("help_text", f"The id of the {value_type.model_label.lower()}.")
-        return forms.ModelChoiceField(queryset=queryset,
-                                      widget=forms.TextInput(attrs={"class": "vIntegerField"}),
+    if queryset.count() > MAX_RECORD_CHOICES:  # too many to list: search as you type
+        url = autocomplete_url(value_type.spec)
+        if url is None:  # no admin to search with: ask for the id
+            kwargs.setdefault("help_text", f"The id of the {value_type.model_label.lower()}.")
+            return forms.ModelChoiceField(
+                queryset=queryset, widget=forms.TextInput(attrs={"class": "vIntegerField"}),
+                **kwargs)
+        return forms.ModelChoiceField(queryset=queryset, widget=RecordAutocomplete(url),
                                       **kwargs)
     return forms.ModelChoiceField(queryset=queryset, **kwargs)
 

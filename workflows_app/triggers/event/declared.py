@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine import Registry, ScopeField
-from engine.types import ValueType, parse_type_spec
+from engine.types import JSON, ValueType, parse_type_spec, sample_problem, shape_of
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
 
@@ -35,7 +35,10 @@ def declare_event(name: str, *, data: Mapping[str, str | ValueType | Mapping] | 
 
     A field is a type spec (`"Number"`, `"Record[demo.order]"`, a `ValueType`) or a
     mapping such as `{"type": "String", "required": False, "label": "Note"}`; every
-    field is required by `emit` unless declared with `"required": False`.
+    field is required by `emit` unless declared with `"required": False`. A JSON
+    field may carry a `"sample"` (`{"type": "JSON", "sample": {"carrier": "DHL"}}`):
+    its fields are then typed paths (`data.parcel.carrier` is Text), offered in the
+    builder and checked when a workflow is saved.
     """
     if not EVENT_NAME.match(name):
         raise ValueError(f'"{name}" is not an event name such as "payment.received"')
@@ -43,6 +46,8 @@ def declare_event(name: str, *, data: Mapping[str, str | ValueType | Mapping] | 
     optional: set[str] = set()
     for field_name, spec in (data or {}).items():
         value_type = spec if isinstance(spec, ValueType) else parse_type_spec(spec)
+        if isinstance(spec, Mapping) and "sample" in spec:
+            value_type = _sampled(name, field_name, value_type, spec["sample"])
         field_label = field_name.replace("_", " ").capitalize()
         if isinstance(spec, Mapping):
             field_label = str(spec.get("label") or field_label)
@@ -52,6 +57,16 @@ def declare_event(name: str, *, data: Mapping[str, str | ValueType | Mapping] | 
     declared = DeclaredEvent(name, label or name, description, fields, frozenset(optional))
     event_registry.register(declared)
     return declared
+
+
+def _sampled(event: str, field_name: str, value_type: ValueType, sample: object) -> ValueType:
+    """A JSON field's type learned from its declared `sample` (its fields typed)."""
+    if not isinstance(value_type, JSON):
+        raise ValueError(f'{event}: "{field_name}" has a sample but is not JSON')
+    problem = sample_problem(sample)
+    if problem:
+        raise ValueError(f'{event}: the sample of "{field_name}": {problem}')
+    return shape_of(sample)
 
 
 def get_declared_event(name: str) -> DeclaredEvent | None:

@@ -441,8 +441,52 @@
     return h("span", {class: "wb-json-wrap"}, [area, note]);
   });
 
-  /** A record or user given by its id (a reference is the usual choice). */
+  /**
+   * A record or user (a reference is the usual choice): Django admin's autocomplete
+   * (select2), searched by what staff know; its id when select2 is not on the page.
+   */
   function recordInput(app, opts) {
+    const url = app.meta.urls && app.meta.urls.autocomplete;
+    const $ = window.django && window.django.jQuery;
+    // A record of any model (record.update's record) is known from its reference only.
+    const model = opts.spec.model;
+    if (!url || !$ || !$.fn.select2 || !model || model === "*") return recordIdInput(app, opts);
+    const current = WB.display(opts.value);
+    const select = h("select", {
+      class: "wb-input wb-record-select", "aria-label": opts.label,
+      dataset: {focus: focusKey(opts)},
+    }, current ? [h("option", {value: current, text: `#${current}`, selected: true})] : []);
+    const wrap = h("span", {class: "wb-record-wrap"}, [select]);
+    const query = (extra) => `${url}?${new URLSearchParams({type: opts.spec.type, ...extra})}`;
+    if (current) {
+      fetch(query({pk: current}), {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then((response) => (response.ok ? response.json() : {results: []}))
+        .then((data) => {
+          const found = (data.results || [])[0];
+          if (!found || select.value !== current) return;
+          // select2 keeps what an option said when it started: give it a new one.
+          select.replaceChildren(new Option(found.text, current, true, true));
+          $(select).trigger("change.select2");
+        })
+        .catch(() => {});
+    }
+    if (app.readonly) return wrap;
+    $(select).select2({
+      ajax: {url, dataType: "json", delay: 250,
+        data: (params) => ({type: opts.spec.type, term: params.term || "", page: params.page || 1})},
+      theme: "admin-autocomplete", allowClear: true, placeholder: "Type to search…",
+      width: "22em", dropdownAutoWidth: true,
+    });
+    $(select).on("change", () => {
+      const value = select.value;
+      if (!value) opts.onChange(WB.emptyValue(opts));
+      else opts.onChange(/^\d{1,15}$/.test(value) ? Number(value) : value);
+    });
+    return wrap;
+  }
+
+  /** A record or user given by its id. */
+  function recordIdInput(app, opts) {
     return h("input", {
       type: "text", class: "vTextField wb-input wb-record-id", value: WB.display(opts.value),
       placeholder: "id", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
