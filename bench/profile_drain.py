@@ -4,10 +4,12 @@ process under pyinstrument (a statistical profiler; `pip install pyinstrument`).
     python bench/profile_drain.py [--runs 2000] [--html out.html]
     python bench/profile_drain.py --no-profile           # CPU per run only
     python bench/profile_drain.py --no-profile --count   # and statements/commits per run
+    python bench/profile_drain.py --cprofile drain.prof  # cProfile (every call) instead
 
 Creates a backlog of orders (with their events), then profiles `drain()` only.
-`--count` counts the SQL statements of every thread of this process by kind,
-and the commits of the worker's own code by where they come from, per run.
+`--count` counts the SQL statements of every thread of this process by kind
+(and the most frequent ones), and the commits of the worker's own code by where
+they come from, per run.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def main() -> None:
                         help="only time the drain (wall and CPU time of this process)")
     parser.add_argument("--count", action="store_true",
                         help="count SQL statements and commits per run")
+    parser.add_argument("--cprofile", default=None, metavar="FILE",
+                        help="profile with cProfile instead (deterministic, every call): "
+                             "print the top functions by own and cumulative time and "
+                             "write the stats to FILE (for pstats/snakeviz)")
     args = parser.parse_args()
     common.configure()
     from django.db import transaction
@@ -54,14 +60,23 @@ def main() -> None:
     counter = QueryCounter() if args.count else None
     commits_before = common.pg_commits()
     profiler = None
-    if not args.no_profile:
+    cprofiler = None
+    if args.cprofile:
+        import cProfile
+
+        cprofiler = cProfile.Profile()
+    elif not args.no_profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001)
     started, cpu, main_cpu = time.monotonic(), time.process_time(), time.thread_time()
     if profiler:
         profiler.start()
+    if cprofiler:
+        cprofiler.enable()
     report = drain()
+    if cprofiler:
+        cprofiler.disable()
     if profiler:
         profiler.stop()
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
@@ -75,6 +90,13 @@ def main() -> None:
         print(f"PostgreSQL commits per run: {(commits_after - commits_before) / args.runs:.3f}")
     if counter:
         counter.report(args.runs)
+    if cprofiler:
+        import pstats
+
+        cprofiler.dump_stats(args.cprofile)
+        stats = pstats.Stats(cprofiler).strip_dirs()
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(45)
     if profiler:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
         if args.html:
@@ -93,6 +115,7 @@ class QueryCounter:
 
         self.statements: collections.Counter[tuple[str, str]] = collections.Counter()
         self.commits: collections.Counter[str] = collections.Counter()
+        self.texts: collections.Counter[str] = collections.Counter()
         self.lock = threading.Lock()
         connection_created.connect(self._install, weak=False)
         for connection in connections.all():
@@ -118,12 +141,16 @@ class QueryCounter:
         kind = sql.split(None, 1)[0].upper() + (" (executemany)" if many else "")
         with self.lock:
             self.statements[(thread, kind)] += 1
+            self.texts[f"{thread}: {' '.join(sql.split())[:110]}"] += 1
         return execute(sql, params, many, context)
 
     def report(self, runs: int) -> None:
         print("SQL statements per run (executemany counts once), by thread:")
         for (thread, kind), count in self.statements.most_common():
             print(f"  {count / runs:7.3f}  {thread:22} {kind}")
+        print("most frequent statements per run (first 110 characters):")
+        for text, count in self.texts.most_common(12):
+            print(f"  {count / runs:7.3f}  {text}")
         print("commits per run, by where the app's code made them:")
         for where, count in self.commits.most_common(8):
             print(f"  {count / runs:7.3f}  {where}")

@@ -63,7 +63,7 @@ from workflows_app.execution.context import Cause, StepContext, caused_by
 from workflows_app.execution.definitions import compiled_definition
 from workflows_app.execution.flow import BranchRuns, StepFlow, StopRun, WaitUntil, is_retryable
 from workflows_app.execution.leases import FRESH_RUN_ATTRIBUTE
-from workflows_app.execution.live_records import make_live, values_seen
+from workflows_app.execution.live_records import load_live, make_live, values_seen
 from workflows_app.execution.recording import deferred_inserts
 from workflows_app.execution.redaction import redact_inputs, redact_text
 from workflows_app.execution.run_state import FINAL_RUN_STATUSES, Finish, RunState, error_text
@@ -259,9 +259,12 @@ class Executor:
         progressed = self._collect()
         if start_steps:
             now = timezone.now()
-            for state in list(self.states.values()):
-                if state.finish is None and not state.in_flight and state.active:
-                    progressed = self._advance(state, now) or progressed
+            advancing = [state for state in self.states.values()
+                         if state.finish is None and not state.in_flight and state.active]
+            # The live records their next steps may use: one query per model.
+            load_live(record for state in advancing for record in state.live)
+            for state in advancing:
+                progressed = self._advance(state, now) or progressed
         io, self._io = self._io, []
         transactional, self._transactional = self._transactional, []
         # The rows of runs about to run a database step are saved with it.

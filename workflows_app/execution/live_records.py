@@ -7,14 +7,19 @@ it happened; the executor serves that snapshot under `trigger.<root>` and, under
 read again after the run waited (a run is loaded afresh when it resumes) and
 after a step of this run wrote the database (`RunState.refresh_live`).
 
+The executor reads the records of the runs it is about to move on together,
+one query per model (`load_live`).
+
 A record deleted meanwhile reads as `deleted`; the executor then stops the run
 with that explanation instead of running steps against nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from engine import ScopeSchema, resolve_path
 from engine.scope import LIVE_SNAPSHOT_ROOT as TRIGGER_ROOT
@@ -74,6 +79,33 @@ class LiveRecord:
         if record is not None:
             return str(record.instance)
         return str(self.snapshot) if self.snapshot is not None else self.describe()
+
+
+def load_live(records: Iterable[LiveRecord]) -> None:
+    """Read the rows of the records not read yet, one query per model (the runs of
+    a batch about to take their next steps). A record whose row is not found here
+    is left to read itself on first use (the usual path, which also tells a
+    deleted record)."""
+    by_model: dict[str, list[LiveRecord]] = {}
+    for record in records:
+        if not record._loaded and record.pk is not None:
+            by_model.setdefault(record.model, []).append(record)
+    for model, group in by_model.items():
+        registration = get_registration(model)
+        if registration is None or len(group) < 2:
+            continue
+        pk_field = registration.model._meta.pk
+        try:
+            wanted = {record: pk_field.to_python(record.pk) for record in group}
+        except ValidationError:  # a key of another type: each record reads itself
+            continue
+        found = {instance.pk: instance for instance in registration.model._default_manager
+                 .filter(pk__in=set(wanted.values()))}
+        for record, pk in wanted.items():
+            instance = found.get(pk)
+            if instance is not None:
+                record._record = ModelRecord(instance, registration)
+                record._loaded = True
 
 
 def snapshot_values(values: dict[str, Any], scope: ScopeSchema) -> dict[str, Any]:

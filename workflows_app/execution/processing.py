@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from workflows_app.conf import workflow_settings
-from workflows_app.execution import leases
+from workflows_app.execution import leases, wakeups
 from workflows_app.execution.dispatch import Holder, dispatch_pending
 from workflows_app.execution.executor import Executor
 from workflows_app.execution.wakeups import wake_soon
@@ -59,6 +59,7 @@ class Session:
         self.executor = Executor(self.owner, step_timeout=step_timeout, on_result=report.count)
         self.heartbeat = leases.Heartbeat(self.owner, self.executor.held_ids,
                                           on_tick=on_tick).start()
+        wakeups.sessions.started()
 
     @property
     def idle(self) -> bool:
@@ -104,8 +105,24 @@ class Session:
         try:
             self.release_idle_runs()
         finally:
-            self.heartbeat.stop()
-            self.executor.close()
+            try:
+                self.heartbeat.stop()
+                self.executor.close()
+            finally:
+                self._after_session()
+
+    @staticmethod
+    def _after_session() -> None:
+        """Events its steps recorded (no wake-up asked for them) but left behind:
+        ask for a worker now."""
+        if not wakeups.sessions.ended():
+            return
+        try:
+            left = pending_events()
+        except Exception:
+            left = True
+        if left:
+            wake_soon()
 
 
 def pending_events() -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from workflows_app.execution import statements
 from workflows_app.execution.context import Cause, current_cause
-from workflows_app.execution.wakeups import wake_soon
+from workflows_app.execution.wakeups import wake_soon, wake_soon_unless_running
 from workflows_app.models import Event
 from workflows_app.tenancy.events import UNSET, event_tenant
 
@@ -60,7 +60,8 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
     (`search_text.fill_search_texts` at dispatch): nothing is spent on it in the
     saving request.
     """
-    cause = cause or current_cause()
+    ambient = current_cause()  # set while a step of a run in this process runs
+    cause = cause or ambient
     content_hash = ""
     if dedupe_content is not None:
         content_hash = fingerprint(trigger_type, target, workflow_id, str(record_pk),
@@ -91,5 +92,7 @@ def record_event(*, trigger_type: str, payload: Mapping[str, Any], target: str =
     else:
         statements.insert(event)  # the ORM's save() costs twice as much here
     if wake:
-        transaction.on_commit(wake_soon)
+        # Recorded by a run's step: the worker running it dispatches it (no
+        # wake-up, unless that worker's session has ended by the commit).
+        transaction.on_commit(wake_soon if ambient is None else wake_soon_unless_running)
     return event

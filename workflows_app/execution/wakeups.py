@@ -237,6 +237,48 @@ _waker = _Waker()
 atexit.register(_waker.flush)
 
 
+class _Sessions:
+    """The executor sessions running in this process. Events recorded by their
+    own steps need no wake-up: a session dispatches pending events until it ends
+    (and one that ends with some left behind asks for a worker itself)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._held_back = False
+
+    def started(self) -> None:
+        with self._lock:
+            self._running += 1
+
+    def ended(self) -> bool:
+        """A session ended; whether wake-ups were held back while the last ran."""
+        with self._lock:
+            self._running = max(0, self._running - 1)
+            if self._running:
+                return False
+            held_back, self._held_back = self._held_back, False
+            return held_back
+
+    def cover(self) -> bool:
+        """Whether a running session covers a wake-up asked for now."""
+        with self._lock:
+            if self._running:
+                self._held_back = True
+                return True
+            return False
+
+
+sessions = _Sessions()
+
+
+def wake_soon_unless_running() -> None:
+    """`wake_soon()`, unless a session runs in this process (for events recorded
+    by a run's steps: that session dispatches them)."""
+    if not sessions.cover():
+        _waker.request()
+
+
 def wake_soon() -> None:
     """Ask for an engine task (from a background thread, debounced, coalesced).
     Call it after the commit that made work ready (`transaction.on_commit`)."""

@@ -97,10 +97,13 @@ def wake_waiters(sender: Any, events: Iterable[Event], **kwargs: Any) -> None:
         return
     waiting = StepRun.objects.filter(step_type=WaitFor.key, status=StepStatus.WAITING)
     run_ids: set[int] = set()
-    for model, pk in records:
-        run_ids.update(waiting.filter(run__event__record_model=model, run__event__record_pk=pk,
-                                      inputs__condition__isnull=False)
-                       .values_list("run_id", flat=True))
+    if records:  # one query for the whole batch, pairs matched here
+        candidates = waiting.filter(
+            run__event__record_model__in={model for model, _ in records},
+            run__event__record_pk__in={pk for _, pk in records},
+            inputs__condition__isnull=False,
+        ).values_list("run_id", "run__event__record_model", "run__event__record_pk")
+        run_ids.update(run_id for run_id, model, pk in candidates if (model, pk) in records)
     if names:
         run_ids.update(waiting.filter(inputs__event__in=list(names))
                        .values_list("run_id", flat=True))

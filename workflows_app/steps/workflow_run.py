@@ -165,7 +165,10 @@ class RunWorkflow(StepType):
 def wake_waiting_parents(sender: Any, runs: list[Run], **kwargs: Any) -> None:
     """When runs started by `workflow.run` finish, make the runs waiting for them
     due now (inside the transaction that finished them) and wake a worker."""
-    started = [run.event_id for run in runs if run.chain and not run.parent_id]
+    # A run's chain ends with its own workflow; one started by a step of another
+    # run has that run's chain before it. Branch runs of a parallel step are not
+    # started by workflow.run.
+    started = [run.event_id for run in runs if len(run.chain or ()) > 1 and not run.parent_id]
     if not started:
         return
     keys = Event.objects.filter(pk__in=started, dedupe_key__startswith=DEDUPE_PREFIX
@@ -176,15 +179,17 @@ def wake_waiting_parents(sender: Any, runs: list[Run], **kwargs: Any) -> None:
     from workflows_app.models import RunStatus, StepRun, StepStatus
 
     now = timezone.now()
+    woken = 0
     for dedupe_key in keys:
         run_id, _, step_key = dedupe_key[len(DEDUPE_PREFIX):].partition(":")
         if not run_id.isdigit():
             continue
         StepRun.objects.filter(run_id=int(run_id), key=step_key,
                                status=StepStatus.WAITING).update(due_at=now)
-        Run.objects.and_branches([int(run_id)]).filter(status=RunStatus.WAITING).update(
-            due_at=now)
-    transaction.on_commit(wake_soon)
+        woken += Run.objects.and_branches([int(run_id)]).filter(
+            status=RunStatus.WAITING).update(due_at=now)
+    if woken:
+        transaction.on_commit(wake_soon)
 
 
 runs_finished.connect(wake_waiting_parents, dispatch_uid="workflows_workflow_run_wake")
