@@ -343,6 +343,28 @@ class _Compiler:
         return str(raw["ref"])
 
 
+
+_compiled: dict[tuple[int, int], tuple[object, ScopeSchema, int, Condition]] = {}
+_COMPILED_KEPT = 512
+
+
+def compiled(data: object, schema: ScopeSchema) -> Condition:
+    """`Condition.compile(data, schema)`, remembered. A step's condition param is
+    the same object in every run of a version (a version's definition is compiled
+    once), so the steps of many runs compile it once, not once per run. Looked up
+    by the identity of the tree and the schema (kept alive by the entry) and the
+    list limit it was checked against."""
+    limit = current_limits().list_max_items
+    key = (id(data), id(schema))
+    entry = _compiled.get(key)
+    if entry is not None and entry[0] is data and entry[1] is schema and entry[2] == limit:
+        return entry[3]
+    condition = Condition.compile(data, schema)
+    if len(_compiled) >= _COMPILED_KEPT:
+        _compiled.clear()
+    _compiled[key] = (data, schema, limit, condition)
+    return condition
+
 def available_operators(schema: ScopeSchema, ref: str) -> dict[str, Operator]:
     """The operators a builder should offer for `ref`: those of its type, less the
     `changed*` ones where the scope keeps no value from before the change."""

@@ -15,7 +15,7 @@ from typing import Any
 from engine.errors import EngineError
 from engine.types.base import ValueType
 from engine.types.object import ObjectType
-from engine.types.record import RecordValue
+from engine.types.record import is_record_value
 
 #: Marks a field (a `steps.<key>` of a step nested in a `branch`, say) whose value
 #: may be missing because that step may not have run; its value names the
@@ -161,7 +161,7 @@ def resolve_path(values: Mapping[str, Any], path: str) -> Any:
             return None
         if isinstance(current, Mapping):
             current = current.get(segment)
-        elif isinstance(current, RecordValue):
+        elif is_record_value(current):
             current = current.scope_child(segment)
         elif isinstance(current, list) and segment.isdigit():
             position = int(segment)

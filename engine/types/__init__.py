@@ -20,7 +20,14 @@ from engine.types.json_shape import JSONObject, sample_problem, shape_of
 from engine.types.number import Number
 from engine.types.object import ObjectType
 from engine.types.phone import Phone
-from engine.types.record import Record, RecordProvider, RecordValue, User, set_record_provider
+from engine.types.record import (
+    Record,
+    RecordProvider,
+    RecordValue,
+    User,
+    is_record_value,
+    set_record_provider,
+)
 from engine.types.string import String
 from engine.types.text import Text
 from engine.types.url import URL
@@ -75,6 +82,7 @@ __all__ = [
     "Text",
     "User",
     "ValueType",
+    "is_record_value",
     "parse_type_spec",
     "sample_problem",
     "set_connection_provider",

@@ -40,6 +40,26 @@ class RecordValue(Protocol):
     def scope_child(self, name: str) -> Any: ...
 
 
+#: Types whose values are never records (the common scope values).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), dict, list, tuple})
+_record_types: set[type] = set()
+
+
+def is_record_value(value: Any) -> bool:
+    """`isinstance(value, RecordValue)`, fast: checking a runtime protocol looks
+    for its members on every call, and paths are resolved for every step of every
+    run. A type that has both members itself is remembered."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return False
+    if kind in _record_types:
+        return True
+    if hasattr(kind, "record_pk") and hasattr(kind, "scope_child"):
+        _record_types.add(kind)
+        return True
+    return isinstance(value, RecordValue)
+
+
 class _NoProvider:
     def exists(self, model: str) -> bool:
         return False
@@ -93,7 +113,7 @@ class Record(ValueType):
         return get_record_provider().model_label(self.model)
 
     def parse(self, raw: object) -> Any:
-        if isinstance(raw, RecordValue):
+        if is_record_value(raw):
             return raw
         if isinstance(raw, bool) or not isinstance(raw, int | str) or raw == "":
             raise ValueParseError(
@@ -101,12 +121,12 @@ class Record(ValueType):
         return raw
 
     def to_json(self, value: Any) -> Any:
-        if isinstance(value, RecordValue):
+        if is_record_value(value):
             return value.record_pk
         return value
 
     def comparable(self, value: Any) -> Any:
-        pk = value.record_pk if isinstance(value, RecordValue) else value
+        pk = value.record_pk if is_record_value(value) else value
         return str(pk) if pk is not None else None
 
     def child(self, name: str) -> ScopeField | None:

@@ -132,3 +132,21 @@ def test_huge_condition_is_refused():
     with pytest.raises(InvalidDefinition) as caught:
         Condition.compile(data, SCHEMA)
     assert "at most 1000 parts" in str(caught.value)
+
+
+def test_a_condition_of_a_version_is_compiled_once_for_all_its_runs():
+    from engine.conditions import compiled
+    from engine.limits import Limits, use_limits_provider
+
+    data = {"all": [{"ref": "amount", "op": "gt", "value": 5}]}
+    first = compiled(data, SCHEMA)
+    assert compiled(data, SCHEMA) is first
+    assert compiled({"all": [{"ref": "amount", "op": "gt", "value": 5}]},
+                    SCHEMA) is not first  # another tree (another version)
+    previous = use_limits_provider(lambda: Limits(list_max_items=3))
+    try:
+        assert compiled(data, SCHEMA) is not first  # checked against other limits
+    finally:
+        use_limits_provider(previous)
+    assert first.evaluate({"amount": 6}) is True
+    assert first.evaluate({"amount": 4}) is False

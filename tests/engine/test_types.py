@@ -636,3 +636,25 @@ def test_parse_type_spec_refuses_non_names(spec, expected):
     with pytest.raises(ValueParseError) as caught:
         parse_type_spec(spec)
     assert caught.value.reason.startswith(expected)
+
+
+def test_is_record_value_answers_as_the_protocol_does():
+    from engine.types import RecordValue, is_record_value
+
+    class Row:
+        record_pk = 3
+
+        def scope_child(self, name: str) -> object:
+            return name
+
+    class Loose:  # the members on the instance only
+        def __init__(self, complete: bool) -> None:
+            self.record_pk = 1
+            if complete:
+                self.scope_child = lambda name: name
+
+    values = [Row(), Row(), Loose(True), Loose(False), {"record_pk": 1}, "x", 1, None, [Row()]]
+    assert [is_record_value(value) for value in values] == [
+        isinstance(value, RecordValue) for value in values]
+    assert [is_record_value(value) for value in values] == [
+        True, True, True, False, False, False, False, False, False]

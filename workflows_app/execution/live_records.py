@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 
 from engine import ScopeSchema, resolve_path
 from engine.scope import LIVE_SNAPSHOT_ROOT as TRIGGER_ROOT
-from engine.types.record import RecordValue
+from engine.types.record import is_record_value
 from workflows_app.execution.snapshot import json_value
 from workflows_app.records import ModelRecord, get_registration
 
@@ -149,7 +149,7 @@ def values_seen(step: Any, values: Mapping[str, Any], definition: Any,
         if path.partition(".")[0] not in roots:
             continue
         value = resolve_path(values, path)
-        if isinstance(value, RecordValue):
+        if is_record_value(value):
             value = str(value)
         elif secrets and value in secrets:
             value = "********"

@@ -3,10 +3,13 @@
 The ORM compiles every query anew: for a one-row INSERT that is several times the
 database's own work. The few statements run once (or more) per event or per
 step are built here once per model and database vendor, from the model's own
-table and column names, and every value still goes through its field's
-`get_db_prep_save`, so JSON, dates and times are adapted exactly as the ORM
-adapts them. Statements run through Django's cursor (query logging, execute
-wrappers, `ATOMIC_REQUESTS` and savepoints all apply). `executemany` is used for
+table and column names, and every value is adapted by its field as the ORM
+adapts it (`get_db_prep_save`; for plain values of Django's own field classes,
+the same without the preparation that leaves them unchanged), so JSON, dates and
+times are stored exactly as `save()` stores them. Statements run through
+Django's cursor (query logging, execute wrappers, `ATOMIC_REQUESTS` and
+savepoints all apply); on PostgreSQL with psycopg 3 it binds parameters on the
+server (see `_cursor`). `executemany` is used for
 many rows: psycopg sends them in one pipeline, SQLite runs them in process.
 
 The SQL is plain enough for the databases the app supports: `INSERT ... ON
@@ -16,8 +19,10 @@ and `RETURNING` where the database has it (otherwise the cursor's last row id).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -106,10 +111,105 @@ def _statement(kind: str, model: type[models.Model], connection: BaseDatabaseWra
     return _cache[key]
 
 
+#: Django's own field classes whose `get_prep_value` returns a value of these
+#: types unchanged and that store `None` as NULL: for such a value the
+#: preparation before the backend's adaptation is skipped
+#: (`get_db_prep_value(..., prepared=True)`), which is most of the cost of a row.
+_TEXT = (str,)
+_PLAIN_TYPES: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: _TEXT, models.TextField: _TEXT, models.SlugField: _TEXT,
+    models.EmailField: _TEXT, models.URLField: _TEXT,
+    models.BooleanField: (bool,),
+    models.JSONField: (dict, list, str, int, float, bool),
+    models.DateTimeField: (datetime,),
+    **{kind: (int,) for kind in (
+        models.IntegerField, models.SmallIntegerField, models.BigIntegerField,
+        models.PositiveIntegerField, models.PositiveSmallIntegerField,
+        models.PositiveBigIntegerField, models.AutoField, models.BigAutoField,
+        models.SmallAutoField)},
+}
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How a field's value goes into a statement."""
+
+    field: models.Field
+    attname: str
+    #: The field computes its value when saved (`auto_now`, files): call `pre_save`.
+    computes: bool
+    #: Types taken as they are (see `_PLAIN_TYPES`); others go the ORM's way.
+    plain: tuple[type, ...]
+
+    @classmethod
+    def of(cls, field: models.Field) -> _Column:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        plain = _PLAIN_TYPES.get(type(target), ()) if type(field) in (
+            *_PLAIN_TYPES, models.ForeignKey) else ()
+        computes = type(field).pre_save is not models.Field.pre_save
+        return cls(field, field.attname, computes, plain)
+
+    def value(self, instance: models.Model, connection: BaseDatabaseWrapper) -> Any:
+        field = self.field
+        value = (field.pre_save(instance, instance._state.adding) if self.computes
+                 else getattr(instance, self.attname))
+        if value is None and self.plain:
+            return None
+        kind = type(value)
+        if kind in self.plain and (kind is not datetime or value.tzinfo is not None):
+            return field.get_db_prep_value(value, connection, prepared=True)
+        return field.get_db_prep_save(value, connection)
+
+
+_columns: dict[tuple[models.Field, ...], tuple[_Column, ...]] = {}
+
+
 def _params(instance: models.Model, fields: Sequence[models.Field],
             connection: BaseDatabaseWrapper) -> list[Any]:
-    return [field.get_db_prep_save(field.pre_save(instance, instance._state.adding),
-                                   connection) for field in fields]
+    """The values of `fields` of `instance`, as `save()` would send them."""
+    key = tuple(fields)
+    columns = _columns.get(key)
+    if columns is None:
+        columns = _columns[key] = tuple(_Column.of(field) for field in fields)
+    return [column.value(instance, connection) for column in columns]
+
+
+def _server_binding_cursor_class(connection: BaseDatabaseWrapper) -> type | None:
+    """Django's psycopg 3 cursor that binds parameters on the server, unless the
+    project's connections use it already (`server_side_binding`) or this is not
+    PostgreSQL with psycopg 3."""
+    if connection.vendor != "postgresql" or \
+            connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
+        return None
+    try:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+    except ImportError:  # psycopg2
+        return None
+    return ServerBindingCursor
+
+
+@contextlib.contextmanager
+def _cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
+    """A cursor for the statements here: Django's, binding parameters on the
+    server with psycopg 3. Django binds them on the client by default, which
+    turns every value into SQL text and, for a statement with more than 50
+    placeholders, parses the statement on every call: most of the driver's cost
+    of a batch. Without prepared statements (the connection's
+    `prepare_threshold`), so connection poolers see nothing new."""
+    factory = _server_binding_cursor_class(connection)
+    if factory is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        connection.validate_thread_sharing()
+        raw = factory(connection.connection)
+        cursor = (connection.make_debug_cursor(raw) if connection.queries_logged
+                  else connection.make_cursor(raw))
+    with cursor:
+        yield cursor
 
 
 def insert(instance: models.Model) -> None:
@@ -119,7 +219,7 @@ def insert(instance: models.Model) -> None:
     alias, connection = _connection(type(instance))
     statement = _statement("insert", type(instance), connection)
     params = _params(instance, statement.fields, connection)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(statement.sql, params)
         instance.pk = cursor.fetchone()[0] if statement.returns_pk else \
             connection.ops.last_insert_id(cursor, instance._meta.db_table,
@@ -186,7 +286,7 @@ def _execute_rows(instances: Sequence[models.Model], connection: BaseDatabaseWra
     statement for many rows costs the driver far less than many statements),
     others with `executemany`."""
     rows = [_params(instance, statement.fields, connection) for instance in instances]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         if len(rows) == 1:
             cursor.execute(statement.sql, rows[0])
         elif statement.head:

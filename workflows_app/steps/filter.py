@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import Condition, DefinitionError, Output, Param, StepType, step_registry
+from engine.conditions import compiled
 from engine.errors import join_path
 from engine.steps import StepCheck
 from engine.types import Bool
@@ -31,7 +32,7 @@ class Filter(StepType):
                                path=join_path(join_path(step.path, "params"), "condition"))
 
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
-        condition = Condition.compile(inputs["condition"], context.schema)
+        condition = compiled(inputs["condition"], context.schema)
         result = condition.explain(context.values, now=context.now)
         if not result.matched:
             failure = result.first_failure()

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 
 from engine import Output, Param, StepType, step_registry
-from engine.types import DateTime, Number, RecordValue, Text
+from engine.types import DateTime, Number, Text, is_record_value
 from workflows_app.execution.flow import StepError
 from workflows_app.models import Task
 from workflows_app.steps.types import AnyRecord
@@ -44,7 +44,7 @@ class CreateTask(StepType):
         due_at = DueDate().due_at(inputs.get("due"), context.now)
         record = inputs.get("record")
         record_model, record_id = "", ""
-        if isinstance(record, RecordValue):
+        if is_record_value(record):
             record_model, record_id = str(getattr(record, "model", "")), str(record.record_pk)
         task, _ = Task.objects.get_or_create(
             run_id=context.run_id, step_key=context.step_key,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engine import Condition, DefinitionError, Output, Param, StepType, step_registry
+from engine.conditions import compiled
 from engine.errors import join_path
 from engine.steps import StepCheck, WaitContext, WaitOver
 from engine.types import Choice, Duration, String
@@ -63,7 +64,7 @@ class WaitFor(StepType):
 
     def run(self, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
         if inputs.get("condition"):
-            condition = Condition.compile(inputs["condition"], context.schema)
+            condition = compiled(inputs["condition"], context.schema)
             if condition.evaluate(context.values, now=context.now):
                 return {"outcome": "condition"}
         raise WaitUntil(context.now + inputs["timeout"])
@@ -72,7 +73,7 @@ class WaitFor(StepType):
         timeout = step.params["timeout"].resolve(wait.values)
         since = wait.since or wait.now
         if step.params.get("condition") is not None:
-            condition = Condition.compile(step.raw_params["condition"], step.schema)
+            condition = compiled(step.raw_params["condition"], step.schema)
             if condition.evaluate(wait.values, now=wait.now):
                 return WaitOver(outputs={"outcome": "condition"})
         else:

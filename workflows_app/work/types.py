@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from engine.errors import ValueParseError
-from engine.types import DateTime, Duration, Record, RecordValue, String, ValueType
+from engine.types import DateTime, Duration, Record, String, ValueType, is_record_value
 from engine.types.base import describe_raw
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.events import visible_now
@@ -57,7 +57,7 @@ def group_options() -> list[tuple[str, str]]:
 def find_user(value: Any) -> Any:
     """The active user for a username, a primary key or a `User` record value; or None."""
     model = get_user_model()
-    if isinstance(value, RecordValue):
+    if is_record_value(value):
         return _users().filter(pk=value.record_pk).first()
     if isinstance(value, model):
         return value
@@ -76,7 +76,7 @@ class UserName(LazyOptions, String):
     widget = "select"
 
     def parse(self, raw: object) -> Any:
-        if isinstance(raw, RecordValue):
+        if is_record_value(raw):
             return raw
         if not isinstance(raw, str) or not raw.strip():
             raise ValueParseError(f"{describe_raw(raw)} is not a user name")
@@ -85,7 +85,7 @@ class UserName(LazyOptions, String):
         return raw.strip()
 
     def to_json(self, value: Any) -> Any:
-        return value.record_pk if isinstance(value, RecordValue) else value
+        return value.record_pk if is_record_value(value) else value
 
     def accepts(self, other: ValueType) -> bool:
         return isinstance(other, UserName | Record) and (
@@ -131,7 +131,7 @@ class Assignee(LazyOptions, ValueType):
     help_text = "A person or a group: anyone in the group may complete the task."
 
     def parse(self, raw: object) -> Any:
-        if isinstance(raw, RecordValue):
+        if is_record_value(raw):
             return raw
         if not isinstance(raw, str) or not raw.strip():
             raise ValueParseError(f"{describe_raw(raw)} is not a user or a group")
@@ -142,7 +142,7 @@ class Assignee(LazyOptions, ValueType):
         return USER_PREFIX + UserName().parse(name)
 
     def to_json(self, value: Any) -> Any:
-        return value.record_pk if isinstance(value, RecordValue) else value
+        return value.record_pk if is_record_value(value) else value
 
     def accepts(self, other: ValueType) -> bool:
         return isinstance(other, Assignee | UserName) or (
