@@ -8,9 +8,10 @@ adapts it (`get_db_prep_save`; for plain values of Django's own field classes,
 the same without the preparation that leaves them unchanged), so JSON, dates and
 times are stored exactly as `save()` stores them. Statements run through
 Django's cursor (query logging, execute wrappers, `ATOMIC_REQUESTS` and
-savepoints all apply); on PostgreSQL with psycopg 3 it binds parameters on the
-server (see `_cursor`). `executemany` is used for
-many rows: psycopg sends them in one pipeline, SQLite runs them in process.
+savepoints all apply); on PostgreSQL with psycopg 3 the values are sent apart
+from the statement, which uses PostgreSQL's own placeholders (see `_cursor`).
+`executemany` is used for many rows: psycopg sends them in one pipeline, SQLite
+runs them in process.
 
 The SQL is plain enough for the databases the app supports: `INSERT ... ON
 CONFLICT ... DO UPDATE` (PostgreSQL; SQLite 3.24+, below Django 5.2's minimum)
@@ -20,6 +21,7 @@ and `RETURNING` where the database has it (otherwise the cursor's last row id).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,32 +176,40 @@ def _params(instance: models.Model, fields: Sequence[models.Field],
     return [column.value(instance, connection) for column in columns]
 
 
-def _server_binding_cursor_class(connection: BaseDatabaseWrapper) -> type | None:
-    """Django's psycopg 3 cursor that binds parameters on the server, unless the
-    project's connections use it already (`server_side_binding`) or this is not
-    PostgreSQL with psycopg 3."""
-    if connection.vendor != "postgresql" or \
-            connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
+def _raw_cursor_class(connection: BaseDatabaseWrapper) -> type | None:
+    """psycopg 3's cursor taking PostgreSQL's own `$1` placeholders (None: not
+    PostgreSQL with psycopg 3.2+)."""
+    if connection.vendor != "postgresql":
         return None
     try:
-        from django.db.backends.postgresql.base import ServerBindingCursor
-    except ImportError:  # psycopg2
+        from psycopg import RawCursor
+    except ImportError:  # psycopg2, or psycopg before 3.2
         return None
-    return ServerBindingCursor
+    return RawCursor
+
+
+@functools.lru_cache(maxsize=128)
+def _numbered(sql: str) -> str:
+    """`sql` with its `%s` placeholders written `$1, $2, ...`."""
+    parts = sql.split("%s")
+    return "".join(f"{part}${index}" for index, part in enumerate(parts[:-1], 1)) + parts[-1]
 
 
 @contextlib.contextmanager
-def _cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
-    """A cursor for the statements here: Django's, binding parameters on the
-    server with psycopg 3. Django binds them on the client by default, which
-    turns every value into SQL text and, for a statement with more than 50
-    placeholders, parses the statement on every call: most of the driver's cost
-    of a batch. Without prepared statements (the connection's
-    `prepare_threshold`), so connection poolers see nothing new."""
-    factory = _server_binding_cursor_class(connection)
-    if factory is None:
+def _cursor(connection: BaseDatabaseWrapper, sql: str) -> Iterator[tuple[Any, str]]:
+    """A cursor for the statements here and the text of `sql` to give it.
+
+    On PostgreSQL with psycopg 3, a cursor that sends the values apart from the
+    statement, with PostgreSQL's own placeholders (`$1`): Django's default
+    cursor binds them on the client, turning every value into SQL text, and
+    psycopg parses a statement with more than 50 placeholders again on every
+    call to find them; for a batch of rows that was most of the driver's cost.
+    No prepared statements are made, so connection poolers see nothing new.
+    Elsewhere (or for SQL with a `%` of its own), Django's cursor as it is."""
+    factory = _raw_cursor_class(connection)
+    if factory is None or "%" in sql.replace("%s", ""):
         with connection.cursor() as cursor:
-            yield cursor
+            yield cursor, sql
         return
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -209,7 +219,7 @@ def _cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
         cursor = (connection.make_debug_cursor(raw) if connection.queries_logged
                   else connection.make_cursor(raw))
     with cursor:
-        yield cursor
+        yield cursor, _numbered(sql)
 
 
 def insert(instance: models.Model) -> None:
@@ -219,8 +229,8 @@ def insert(instance: models.Model) -> None:
     alias, connection = _connection(type(instance))
     statement = _statement("insert", type(instance), connection)
     params = _params(instance, statement.fields, connection)
-    with _cursor(connection) as cursor:
-        cursor.execute(statement.sql, params)
+    with _cursor(connection, statement.sql) as (cursor, sql):
+        cursor.execute(sql, params)
         instance.pk = cursor.fetchone()[0] if statement.returns_pk else \
             connection.ops.last_insert_id(cursor, instance._meta.db_table,
                                           instance._meta.pk.column)
@@ -276,8 +286,11 @@ def update(instances: Sequence[models.Model], fields: Sequence[str]) -> None:
 MAX_PARAMS = {"sqlite": 900}
 DEFAULT_MAX_PARAMS = 20000
 #: psycopg parses the placeholders of each statement text once and caches the
-#: result for texts up to 4 KiB; longer statements are parsed on every call.
+#: result for texts up to 4 KiB (and 50 placeholders, since psycopg 3.3); longer
+#: statements are parsed on every call.
 MAX_CACHED_SQL = 4096
+#: Rows per multi-row statement at most (the texts are kept, see `_numbered`).
+MAX_ROWS_PER_STATEMENT = 250
 
 
 def _execute_rows(instances: Sequence[models.Model], connection: BaseDatabaseWrapper,
@@ -286,17 +299,27 @@ def _execute_rows(instances: Sequence[models.Model], connection: BaseDatabaseWra
     statement for many rows costs the driver far less than many statements),
     others with `executemany`."""
     rows = [_params(instance, statement.fields, connection) for instance in instances]
-    with _cursor(connection) as cursor:
-        if len(rows) == 1:
-            cursor.execute(statement.sql, rows[0])
-        elif statement.head:
-            per = max(1, min(
-                MAX_PARAMS.get(connection.vendor, DEFAULT_MAX_PARAMS) // len(statement.fields),
-                (MAX_CACHED_SQL - len(statement.many(0))) // (len(statement.many(1))
-                                                              - len(statement.many(0)))))
-            for start in range(0, len(rows), per):
-                chunk = rows[start:start + per]
-                cursor.execute(statement.many(len(chunk)),
-                               [value for row in chunk for value in row])
-        else:
-            cursor.executemany(statement.sql, rows)
+    if len(rows) == 1:
+        with _cursor(connection, statement.sql) as (cursor, sql):
+            cursor.execute(sql, rows[0])
+    elif statement.head:
+        per = _rows_per_statement(statement, connection)
+        for start in range(0, len(rows), per):
+            chunk = rows[start:start + per]
+            with _cursor(connection, statement.many(len(chunk))) as (cursor, sql):
+                cursor.execute(sql, [value for row in chunk for value in row])
+    else:
+        with _cursor(connection, statement.sql) as (cursor, sql):
+            cursor.executemany(sql, rows)
+
+
+def _rows_per_statement(statement: _Statement, connection: BaseDatabaseWrapper) -> int:
+    """How many rows one multi-row statement takes: within the database's limit of
+    parameters and, where the driver parses statement texts (client-side
+    binding), within the length it keeps them parsed for."""
+    per = min(MAX_PARAMS.get(connection.vendor, DEFAULT_MAX_PARAMS) // len(statement.fields),
+              MAX_ROWS_PER_STATEMENT)
+    if _raw_cursor_class(connection) is None:
+        empty, one = len(statement.many(0)), len(statement.many(1))
+        per = min(per, (MAX_CACHED_SQL - empty) // (one - empty))
+    return max(1, per)
