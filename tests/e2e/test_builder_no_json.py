@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from tests.e2e.builder_actions import save_and_activate
 from tests.e2e.test_builder import PASSWORD, log_in, wait_for_scope
 from tests.e2e.test_builder_boxes import add_step, start_order_workflow
 from tests.workflows_app.support import Receiver
@@ -38,14 +39,6 @@ def receiver(settings: Any) -> Iterator[Receiver]:
         yield server
     finally:
         server.stop()
-
-
-def save_and_activate(page: Page, name: str) -> Workflow:
-    page.click("#wb-save")
-    expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
-    page.click("#wb-activate")
-    expect(page.locator("#wb-active-state")).to_have_text("Active")
-    return Workflow.objects.get(name=name)
 
 
 def test_a_condition_picks_a_field_learned_from_a_sample_payload(

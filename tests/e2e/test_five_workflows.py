@@ -17,6 +17,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.e2e.builder_actions import save_and_activate
 from tests.e2e.test_builder import PASSWORD, log_in, wait_for_scope
 from workflows_app.execution.queue import drain
 from workflows_app.models import Run, Workflow
@@ -75,14 +76,6 @@ def send_email(page: Page, title: str, to: str, subject: str, body: str) -> Any:
     param(step, "subject").locator("textarea").fill(subject)
     param(step, "body").locator("textarea").fill(body)
     return step
-
-
-def save_and_activate(page: Page, name: str) -> Workflow:
-    page.click("#wb-save")
-    expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
-    page.click("#wb-activate")
-    expect(page.locator("#wb-active-state")).to_have_text("Active")
-    return Workflow.objects.get(name=name)
 
 
 def outcome_in_run_history(page: Page, base: str, workflow: Workflow) -> str:
