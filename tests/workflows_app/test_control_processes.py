@@ -131,6 +131,9 @@ def test_wait_for_resumes_within_a_second_of_the_matching_change(receiver, worke
                                                   "outcome": "condition"}
 
 
+SLOW_CALL_SECONDS = 4.0
+
+
 def _cluster_of(pid: int, clusters) -> int | None:
     """The `qcluster` process (of `clusters`) that `pid`, a worker, descends from."""
     pids = {cluster.pid for cluster in clusters}
@@ -147,7 +150,7 @@ def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
 
     def slow(request):
         started = time.time()
-        time.sleep(2.0)
+        time.sleep(SLOW_CALL_SECONDS)
         with lock:
             spans[request.headers.get("Idempotency-Key", "")] = (started, time.time())
         return Response('{"ok": true}', content_type="application/json")
@@ -180,7 +183,9 @@ def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
     stock = spans[f"{run.pk}:fan.branches[0].stock"]
     credit = spans[f"{run.pk}:fan.branches[1].credit"]
     overlap = min(stock[1], credit[1]) - max(stock[0], credit[0])
-    assert overlap > 1.5, f"the branches overlapped {overlap:.2f} s: {stock} {credit}"
+    # Each worker may take a moment to claim its branch on a loaded machine; the calls
+    # still overlap by most of their length (run one after another, they would not).
+    assert overlap > SLOW_CALL_SECONDS / 2, f"the branches overlapped {overlap:.2f} s: {stock} {credit}"
     [joined] = receiver.received("/joined")
     assert joined.json == {"order": placed.number, "stock": "200", "credit": "200"}
     rows = steps_of(run)
