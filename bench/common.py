@@ -137,6 +137,10 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The answer goes out in one write, as web servers send it (unbuffered,
+            # the headers and the body would be two, and the body of a kept
+            # connection waits for the client's delayed ACK: 40 ms).
+            wbufsize = -1
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))

@@ -20,7 +20,9 @@ metadata service:
   rebinding trick, or a misconfiguration; either way it is not called).
 - `send(method, url, ...)`: an HTTP(S) request connected to exactly the checked
   address (so the DNS answer cannot change between check and use), following
-  redirects up to `max_redirects`, each hop checked the same way.
+  redirects up to `max_redirects`, each hop checked the same way. Connections
+  are kept open for the next request to the same checked address, host and
+  port (idle at most `KEEP_IDLE_SECONDS`); the check runs on every request.
 
 Inside `intercepting(handler)` (a test run of a draft, `workflows_app.sandbox`),
 `send` checks the address as always and then hands the request to `handler`
@@ -36,9 +38,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ipaddress
+import os
 import re
 import socket
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -302,28 +307,92 @@ def send(method: str, url: str, *, headers: dict[str, str] | None = None,
         url = next_url
 
 
+#: Connections kept open for reuse, per checked destination (scheme, address,
+#: port, host name): a second request to the same place skips the TCP (and TLS)
+#: set-up. The address is still checked before every request; a connection is
+#: only reused for the very address that was checked.
+MAX_KEPT_DESTINATIONS = 32
+#: Connections per destination kept open (more may be open at once; the extra
+#: ones are closed after their request).
+KEPT_CONNECTIONS = 16
+#: A kept connection idle longer than this is not reused (closed, a new one
+#: opened): servers close idle connections after a few seconds (gunicorn after
+#: 2 s), and a request sent on a connection the server is closing fails.
+KEEP_IDLE_SECONDS = 1.0
+
+_kept: OrderedDict[tuple[bool, str, int, str], tuple[urllib3.HTTPConnectionPool, float]] = \
+    OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _pool(secure: bool, target: Target) -> urllib3.HTTPConnectionPool:
+    """The connection pool for `target` (kept for reuse, see `KEEP_IDLE_SECONDS`)."""
+    key = (secure, target.address, target.port, target.host)
+    now = time.monotonic()
+    closing: list[urllib3.HTTPConnectionPool] = []
+    with _kept_lock:
+        found = _kept.pop(key, None)
+        if found is not None and now - found[1] > KEEP_IDLE_SECONDS:
+            closing.append(found[0])
+            found = None
+        if found is None:
+            pool_class = urllib3.HTTPSConnectionPool if secure else urllib3.HTTPConnectionPool
+            options: dict[str, Any] = {"retries": False, "maxsize": KEPT_CONNECTIONS}
+            if secure:
+                options.update(server_hostname=target.host, assert_hostname=target.host)
+            pool = pool_class(target.address, target.port, **options)
+        else:
+            pool = found[0]
+        _kept[key] = (pool, now)
+        while len(_kept) > MAX_KEPT_DESTINATIONS:
+            closing.append(_kept.popitem(last=False)[1][0])
+    for old in closing:
+        old.close()  # idle connections now; those in use close when given back
+    return pool
+
+
+def _forget_kept_connections() -> None:
+    """In a forked child: the parent's connections are not this process's to use."""
+    global _kept_lock
+    _kept.clear()
+    _kept_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_kept_connections)
+
+
+def close_kept_connections() -> None:
+    """Close every connection kept for reuse."""
+    with _kept_lock:
+        pools = [pool for pool, _used in _kept.values()]
+        _kept.clear()
+    for pool in pools:
+        pool.close()
+
+
 def _request_once(method: str, target: Target, parts: Any, headers: dict[str, str],
                   body: bytes | None, timeout: float, max_response_bytes: int
                   ) -> tuple[int, dict[str, str], bytes]:
     secure = parts.scheme.lower() == "https"
-    pool_class = urllib3.HTTPSConnectionPool if secure else urllib3.HTTPConnectionPool
-    options: dict[str, Any] = {"timeout": urllib3.Timeout(total=timeout), "retries": False,
-                               "maxsize": 1}
-    if secure:
-        options.update(server_hostname=target.host, assert_hostname=target.host)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     hop_headers = {**headers, "Host": target.host if parts.port is None
                    else f"{target.host}:{parts.port}"}
-    with pool_class(target.address, target.port, **options) as pool:
-        response = pool.urlopen(method, path, body=body, headers=hop_headers, redirect=False,
-                                preload_content=False)
-        try:
-            data = response.read(max_response_bytes + 1, decode_content=True)
-        finally:
+    response = _pool(secure, target).urlopen(
+        method, path, body=body, headers=hop_headers, redirect=False, retries=False,
+        timeout=urllib3.Timeout(total=timeout), preload_content=False)
+    complete = False
+    try:
+        data = response.read(max_response_bytes + 1, decode_content=True)
+        complete = len(data) <= max_response_bytes
+    finally:
+        if complete:
+            response.release_conn()  # read to its end: the connection may be reused
+        else:
+            response.close()  # unread data left on it (or an error): never reused
             response.release_conn()
-    if len(data) > max_response_bytes:
+    if not complete:
         raise ResponseTooLarge(f"the response is larger than {max_response_bytes} bytes")
     return (response.status, {name.lower(): value for name, value in response.headers.items()},
             data)
