@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -87,12 +88,29 @@ def json_safe(value: Any) -> Any:
 # -- types, params, steps, triggers --------------------------------------------
 
 
+#: Set while the builder's page or endpoints are made (`workflows_app.forms.builder.
+#: rendering_inputs`): renders the HTML of a type's input (`input.html`) from its
+#: form field.
+input_renderer: ContextVar[Callable[[ValueType, dict[str, Any]], str | None] | None] = (
+    ContextVar("input_renderer", default=None))
+
+
+def _input_spec(value_type: ValueType) -> dict[str, Any]:
+    spec = value_type.input_spec()
+    render = input_renderer.get()
+    if render is not None:
+        html = render(value_type, spec)
+        if html is not None:
+            spec["html"] = html
+    return spec
+
+
 def type_description(value_type: ValueType) -> dict[str, Any]:
     """A type as the builder needs it: its spec, its input and, for lists, the item."""
     data: dict[str, Any] = {
         "type": value_type.spec,
         "label": value_type.label,
-        "input": value_type.input_spec(),
+        "input": _input_spec(value_type),
         "template": value_type.is_template,
         # A {"ref": ...} inside a JSON value (or a condition tree) is data, not a reference.
         "references": (not isinstance(value_type, JSON)

@@ -24,8 +24,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from engine import DefinitionError, InvalidDefinition
+from engine.definition import check_definition
 from workflows_app.admin.builder_panels import panels_for
 from workflows_app.execution.redaction import redact_definition
+from workflows_app.forms.builder import rendering_inputs
+from workflows_app.forms.values import value_errors
 from workflows_app.forms.widgets import RecordAutocomplete
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_metadata, builder_scope_metadata
@@ -127,6 +130,8 @@ class BuilderPage:
         change_note = self.request.POST.get("change_note", "").strip()
         definition, errors = posted_definition(self.request)
         if not errors:
+            errors = self.form_errors(definition)
+        if not errors:
             activate = True if "_activate" in self.request.POST else None
             try:
                 tenant = creation_tenant(self.request) if self.adding else None
@@ -140,6 +145,16 @@ class BuilderPage:
                                   result.created)
         shown = definition if isinstance(definition, dict) else self.stored_definition()
         return self.render(shown, errors, change_note=change_note)
+
+    def form_errors(self, definition: Any) -> list[DefinitionError]:
+        """What the form fields of the values say (`workflows_app.forms.values`), with
+        the engine's errors elsewhere in the definition; nothing is saved then."""
+        found = value_errors(definition)
+        if not found:
+            return []
+        placed = {error.path for error in found}
+        return found + [error for error in check_definition(definition)
+                        if error.path not in placed]
 
     def saved(self, workflow: Workflow, number: int, changed: bool,
               created: bool) -> HttpResponse:
@@ -213,9 +228,10 @@ class BuilderPage:
             definition = redact_definition(definition)
         error_dicts = [for_people(definition, error) for error in errors]
         trigger_actions, trigger_details = self.trigger_extras(readonly)
-        metadata = builder_metadata(urls=self.urls(), readonly=readonly,
-                                    scope=builder_scope_metadata(definition),
-                                    errors=error_dicts)
+        with rendering_inputs():  # each value input as HTML, from its form field
+            metadata = builder_metadata(urls=self.urls(), readonly=readonly,
+                                        scope=builder_scope_metadata(definition),
+                                        errors=error_dicts)
         workflow = self.workflow
         if self.adding:
             title = f"Add {self.opts.verbose_name}"

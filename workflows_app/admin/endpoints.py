@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from engine.errors import ValueParseError
 from engine.types import Record
 from workflows_app.api.permissions import may_read
+from workflows_app.forms.builder import rendering_inputs
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import (
     NoOptions,
@@ -86,7 +87,8 @@ def scope_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
         definition = parse_definition_text(raw) if raw.strip() else {}
     except JSONInputError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse(builder_scope_metadata(definition))
+    with rendering_inputs():  # the inputs of the values compared with, as HTML
+        return JsonResponse(builder_scope_metadata(definition))
 
 
 def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

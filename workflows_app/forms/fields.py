@@ -33,6 +33,7 @@ from engine.types import (
     DateTime,
     Email,
     Number,
+    Phone,
     Record,
     String,
     Text,
@@ -43,8 +44,8 @@ from workflows_app.forms.widgets import RecordAutocomplete, autocomplete_url
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.scoping import current_visibility
 
-__all__ = ["MAX_RECORD_CHOICES", "FormFieldFactory", "LinesField", "form_field_for",
-           "form_field_registry", "register_form_field"]
+__all__ = ["MAX_RECORD_CHOICES", "FormFieldFactory", "LinesField", "TelInput",
+           "form_field_for", "form_field_registry", "register_form_field"]
 
 FormFieldFactory = Callable[..., forms.Field]
 
@@ -116,6 +117,19 @@ def _text_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
 def _email_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
     return forms.EmailField(widget=forms.EmailInput(attrs=_attrs(value_type)),
                             **_help(value_type, kwargs))
+
+
+class TelInput(forms.TextInput):
+    """A phone number box (mobile keyboards show digits)."""
+
+    input_type = "tel"
+
+
+@register_form_field(Phone)
+def _phone_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
+    return forms.CharField(max_length=getattr(value_type, "max_length", None),
+                           widget=TelInput(attrs=_attrs(value_type)),
+                           **_help(value_type, kwargs))
 
 
 @register_form_field(URL)

@@ -396,7 +396,7 @@
       const toggleRow = h("label", {class: "wb-json-toggle-label wb-edit-only"},
         [toggle, " Edit as JSON (advanced)"]);
       if (raw) {
-        const box = WB.widgets.get("json")(app, {...opts, value, onChange: (next) => {
+        const box = WB.fieldInput(app, {...opts, value, onChange: (next) => {
           value = next;
           opts.onChange(next);
         }});

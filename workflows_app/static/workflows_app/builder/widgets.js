@@ -1,8 +1,12 @@
 /*
- * Workflow builder: value inputs, chosen by the `widget` of a type's input spec
- * (ValueType.input_spec() on the server), never by step or trigger type.
+ * Workflow builder: value inputs, never chosen by step or trigger type.
  *
- * WB.widgets: inputs for one literal value ("text", "number", "select", ...).
+ * WB.fieldInput: the input of one literal value, as the server rendered it from the
+ *   type's Django form field (input.html; workflows_app.forms.builder), shown and
+ *   read back by the kind it is marked with (WB.valueKinds: text, number, bool,
+ *   choice, json). Every type without a structural picker gets its input this way.
+ * WB.widgets: structural pickers a type or param asks for by `widget` (records,
+ *   date and timezone, duration in words, cron, ...).
  * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
  * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
  */
@@ -112,11 +116,14 @@
         }));
         return;
       }
-      const factory = WB.widgets.get(widget) || WB.widgets.get("text");
+      // Structural pickers (records, dates, cron...) are scripts; every other type's
+      // input is the server's form field.
+      const factory = WB.widgets.get(widget) || WB.fieldInput;
       const input = factory(app, {...opts, value: WB.isRef(current) ? undefined : current,
         onChange: set});
       wrap.appendChild(input);
-      if (opts.spec.template && widget !== "template" && WB.isStepPlace(opts.stepIndex)) {
+      const hasInserter = input.classList.contains("wb-template-wrap");
+      if (opts.spec.template && !hasInserter && WB.isStepPlace(opts.stepIndex)) {
         const field = input.matches("input, textarea") ? input : input.querySelector("input, textarea");
         if (field) wrap.appendChild(WB.variableInserter(app, opts.stepIndex, field));
       }
@@ -266,117 +273,13 @@
     return wrap;
   }
 
-  // -- literal inputs ---------------------------------------------------------------
-
-  function textInput(type, extraClass) {
-    return (app, opts) => h("input", {
-      type, class: `vTextField wb-input ${extraClass || ""}`.trim(),
-      value: WB.display(opts.value), placeholder: opts.spec.input.placeholder || "",
-      "aria-label": opts.label, dataset: {focus: focusKey(opts)},
-      oninput: (event) => opts.onChange(event.target.value === "" ? WB.emptyValue(opts)
-        : event.target.value),
-    });
-  }
-
-  WB.widgets.register("text", textInput("text"));
-  WB.widgets.register("email", textInput("email"));
-  WB.widgets.register("tel", textInput("tel"));
-  WB.widgets.register("url", textInput("url", "vURLField"));
-  /** "P2D" -> "2 days", "PT1H30M" -> "1 hour 30 minutes"; other text as it is. */
-  WB.durationWords = function (value) {
-    const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
-      .exec(String(value || ""));
-    if (!match || !/\d/.test(value)) return WB.display(value);
-    const names = ["week", "day", "hour", "minute", "second"];
-    return match.slice(1).map((count, index) => (count && Number(count) ? `${Number(count)} ${
-      names[index]}${Number(count) === 1 ? "" : "s"}` : "")).filter(Boolean).join(" ") || "0 seconds";
-  };
-
-  /** A duration, shown in words ("2 days"); what is typed is kept as typed. */
-  WB.widgets.register("duration", (app, opts) => {
-    const input = textInput("text", "wb-duration")(app, opts);
-    input.value = WB.durationWords(opts.value);
-    return input;
-  });
-  WB.widgets.register("none", () => h("span", {class: "wb-none"}));
-
-  /** A number: JSON numbers when exact, else the text (Number reads "12.50" exactly). */
-  WB.widgets.register("number", (app, opts) => {
-    const raw = WB.display(opts.value);
-    const numeric = raw === "" || Number.isFinite(Number(raw));
-    return h("input", {
-      type: numeric ? "number" : "text", step: "any", class: "vIntegerField wb-input wb-number",
-      value: raw, placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
-      dataset: {focus: focusKey(opts)},
-      oninput: (event) => {
-        const text = event.target.value.trim();
-        if (text === "") {
-          opts.onChange(WB.emptyValue(opts));
-          return;
-        }
-        const number = Number(text);
-        opts.onChange(Number.isFinite(number) && String(number) === text ? number : text);
-      },
-    });
-  });
+  // -- literal inputs: the server's form fields -------------------------------------
 
   function autosize(area) {
     const lines = area.value.split("\n").reduce(
       (count, line) => count + Math.max(1, Math.ceil(line.length / 90)), 0);
     area.rows = Math.min(Math.max(lines, 2), 14);
   }
-
-  /** Text with {{ variables }}: a text area and the "Insert variable" helper. */
-  WB.widgets.register("template", (app, opts) => {
-    const area = h("textarea", {
-      class: "vLargeTextField wb-template", value: WB.display(opts.value),
-      placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
-      dataset: {focus: focusKey(opts)},
-    });
-    area.addEventListener("input", () => {
-      autosize(area);
-      opts.onChange(area.value === "" ? WB.emptyValue(opts) : area.value);
-    });
-    autosize(area);
-    const inserter = WB.isStepPlace(opts.stepIndex) || opts.stepIndex === null
-      ? WB.variableInserter(app, opts.stepIndex, area) : null;
-    return h("span", {class: "wb-template-wrap"}, [area, inserter]);
-  });
-
-  /** One of a closed set of options. */
-  WB.widgets.register("select", (app, opts) => {
-    const options = opts.spec.input.options || [];
-    const fallback = opts.param ? opts.param.default : undefined;
-    const unset = opts.value === undefined || opts.value === "";
-    // An unset param with a default shows its default (what the step will use).
-    const shownValue = unset && fallback !== undefined && fallback !== null ? fallback : opts.value;
-    const index = options.findIndex((option) => sameValue(option.value, shownValue));
-    const select = h("select", {
-      class: "wb-input wb-select", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
-    });
-    if (index < 0 || (!opts.required && shownValue === opts.value)) {
-      select.appendChild(h("option", {value: "", text: unset ? "Choose…" : "—"}));
-    }
-    if (index < 0 && !unset) {
-      select.appendChild(h("option", {value: "current",
-        text: `${WB.display(opts.value)} (not an option)`}));
-    }
-    options.forEach((option, position) => select.appendChild(
-      h("option", {value: String(position), text: option.label})));
-    select.value = index >= 0 ? String(index) : (unset ? "" : "current");
-    select.addEventListener("change", () => {
-      if (select.value === "current") return;
-      opts.onChange(select.value === "" ? WB.emptyValue(opts)
-        : options[Number(select.value)].value);
-    });
-    return select;
-  });
-
-  WB.widgets.register("checkbox", (app, opts) => h("input", {
-    type: "checkbox", class: "wb-checkbox", checked: opts.value === true || opts.value === "true",
-    "aria-label": opts.label, dataset: {focus: focusKey(opts)},
-    onchange: (event) => opts.onChange(event.target.checked),
-  }));
 
   /**
    * Text typed into a JSON box: JSON when it parses; plain words (`critical`,
@@ -407,39 +310,183 @@
   }
 
   /**
+   * How a value is shown in and read back from the server's input, by the kind the
+   * server marks it with (data-wb-value, from the Django form field's class).
+   * Each: show(control, value, opts, app) and read(control, opts, app) -> {value} or null
+   * (nothing to save yet: the box keeps what was typed).
+   */
+  WB.valueKinds = new WB.Registry("value kind");
+
+  WB.valueKinds.register("text", {
+    show(control, value) {
+      control.value = WB.display(value);
+    },
+    read(control, opts) {
+      return {value: control.value === "" ? WB.emptyValue(opts) : control.value};
+    },
+  });
+
+  /** A number: JSON numbers when exact, else the text (Number reads "12.50" exactly). */
+  WB.valueKinds.register("number", {
+    show(control, value) {
+      const raw = WB.display(value);
+      if (raw !== "" && !Number.isFinite(Number(raw))) control.type = "text";
+      control.value = raw;
+    },
+    read(control, opts) {
+      const text = control.value.trim();
+      if (text === "") return {value: WB.emptyValue(opts)};
+      const number = Number(text);
+      return {value: Number.isFinite(number) && String(number) === text ? number : text};
+    },
+  });
+
+  WB.valueKinds.register("bool", {
+    show(control, value) {
+      control.checked = value === true || value === "true";
+    },
+    read(control) {
+      return {value: control.checked};
+    },
+  });
+
+  /** One of the type's options: the server's <option>s are the type's options, in order. */
+  function choiceOptions(control, opts) {
+    const listed = Array.from(control.options).filter((option) => option.value !== "" &&
+      option.value !== "__current");
+    const values = (opts.spec.input.options || []).map((option) => option.value);
+    return listed.map((option, index) => ({
+      option, value: values.length === listed.length ? values[index] : option.value}));
+  }
+
+  WB.valueKinds.register("choice", {
+    show(control, value, opts) {
+      const fallback = opts.param ? opts.param.default : undefined;
+      const unset = value === undefined || value === "";
+      // An unset param with a default shows its default (what the step will use).
+      const shown = unset && fallback !== undefined && fallback !== null ? fallback : value;
+      const found = choiceOptions(control, opts).find((item) => sameValue(item.value, shown));
+      if (found) {
+        control.value = found.option.value;
+        return;
+      }
+      if (!unset) {
+        control.appendChild(h("option", {value: "__current",
+          text: `${WB.display(value)} (not an option)`}));
+        control.value = "__current";
+      } else {
+        control.value = "";
+      }
+    },
+    read(control, opts) {
+      if (control.value === "__current") return null;
+      if (control.value === "") return {value: WB.emptyValue(opts)};
+      const found = choiceOptions(control, opts).find((item) => item.option.selected);
+      return {value: found ? found.value : control.value};
+    },
+  });
+
+  /**
    * JSON data or plain text. What cannot be read stays in the box (and in
    * app.drafts, so redrawing keeps it) and blocks Save with the error at the box.
    */
-  WB.widgets.register("json", (app, opts) => {
-    const draft = WB.drafts.get(app, opts.path);
-    const area = h("textarea", {
-      class: "vLargeTextField wb-json", rows: 4,
-      value: draft !== undefined ? draft : jsonText(opts.value),
-      placeholder: opts.spec.input.placeholder || "", "aria-label": opts.label,
-      dataset: {focus: focusKey(opts)},
-    });
-    const note = h("div", {class: "wb-local-error", hidden: true, role: "alert"});
-    const check = () => {
-      const read = WB.readJsonText(area.value);
-      delete area.dataset.invalid;
+  WB.valueKinds.register("json", {
+    show(control, value, opts, app) {
+      const draft = WB.drafts.get(app, opts.path);
+      control.value = draft !== undefined ? draft : jsonText(value);
+    },
+    read(control, opts, app) {
+      const note = control.parentNode.querySelector(".wb-local-error");
+      const read = WB.readJsonText(control.value);
+      delete control.dataset.invalid;
       note.hidden = true;
       if (read.error) {
-        WB.drafts.set(app, opts.path, area.value);
-        area.dataset.invalid = "true";
+        WB.drafts.set(app, opts.path, control.value);
+        control.dataset.invalid = "true";
         note.hidden = false;
         note.textContent = read.error;
-        return undefined;
+        return null;
       }
       WB.drafts.clear(app, opts.path);
-      return read;
-    };
-    area.addEventListener("input", () => {
-      const read = check();
-      if (read) opts.onChange(read.value === undefined ? WB.emptyValue(opts) : read.value);
-    });
-    if (draft !== undefined) check();
-    return h("span", {class: "wb-json-wrap"}, [area, note]);
+      return {value: read.value === undefined ? WB.emptyValue(opts) : read.value};
+    },
   });
+
+  /** The control inside the server's HTML for `spec` (a text box when there is none). */
+  function serverControl(spec) {
+    const html = spec.input && spec.input.html;
+    if (html) {
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      const control = template.content.querySelector("input, select, textarea");
+      if (control) return control;
+    }
+    return h("input", {type: "text", class: "vTextField", "data-wb-value": "text"});
+  }
+
+  /**
+   * The input of one literal value, as the server rendered it from the type's
+   * Django form field (input.html): inserted as it is, shown and read back by the
+   * kind it is marked with. No widget per type here: a type gets its input from
+   * the server's value-type -> form-field mapping.
+   */
+  WB.fieldInput = function (app, opts) {
+    const control = serverControl(opts.spec);
+    const kind = WB.valueKinds.get(control.dataset.wbValue) || WB.valueKinds.get("text");
+    control.removeAttribute("name");
+    control.classList.add("wb-input", `wb-${control.dataset.wbValue || "text"}`);
+    if (control.tagName === "SELECT") control.classList.add("wb-select");
+    if (opts.label) control.setAttribute("aria-label", opts.label);
+    if (!control.getAttribute("placeholder") && opts.spec.input.placeholder &&
+        control.tagName !== "SELECT") {
+      control.setAttribute("placeholder", opts.spec.input.placeholder);
+    }
+    control.dataset.focus = focusKey(opts);
+    let node = control;
+    if (kind === WB.valueKinds.get("json")) {
+      node = h("span", {class: "wb-json-wrap"}, [control,
+        h("div", {class: "wb-local-error", hidden: true, role: "alert"})]);
+    } else if (control.tagName === "TEXTAREA") {
+      node = h("span", {class: "wb-template-wrap"}, [control]);
+    }
+    kind.show(control, opts.value, opts, app);
+    const changed = () => {
+      if (control.tagName === "TEXTAREA" && kind !== WB.valueKinds.get("json")) autosize(control);
+      const read = kind.read(control, opts, app);
+      if (read) opts.onChange(read.value);
+    };
+    const textual = control.tagName === "TEXTAREA" ||
+      (control.tagName === "INPUT" && !["checkbox", "radio"].includes(control.type));
+    control.addEventListener(textual ? "input" : "change", changed);
+    if (control.tagName === "TEXTAREA" && kind !== WB.valueKinds.get("json")) autosize(control);
+    if (kind === WB.valueKinds.get("json") && WB.drafts.get(app, opts.path) !== undefined) {
+      kind.read(control, opts, app);
+    }
+    // Text with {{ variables }}: the "Insert variable" helper beside it.
+    if (opts.spec.template && control.tagName === "TEXTAREA" &&
+        (WB.isStepPlace(opts.stepIndex) || opts.stepIndex === null)) {
+      node.appendChild(WB.variableInserter(app, opts.stepIndex, control));
+    }
+    return node;
+  };
+
+  /** A duration, shown in words ("2 days"); what is typed is kept as typed. */
+  WB.durationWords = function (value) {
+    const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
+      .exec(String(value || ""));
+    if (!match || !/\d/.test(value)) return WB.display(value);
+    const names = ["week", "day", "hour", "minute", "second"];
+    return match.slice(1).map((count, index) => (count && Number(count) ? `${Number(count)} ${
+      names[index]}${Number(count) === 1 ? "" : "s"}` : "")).filter(Boolean).join(" ") || "0 seconds";
+  };
+
+  WB.widgets.register("duration", (app, opts) => {
+    const node = WB.fieldInput(app, opts);
+    const input = node.matches("input") ? node : node.querySelector("input");
+    if (input) input.value = WB.durationWords(opts.value);
+    return node;
+  });
+  WB.widgets.register("none", () => h("span", {class: "wb-none"}));
 
   /**
    * A record or user (a reference is the usual choice): Django admin's autocomplete
@@ -547,7 +594,10 @@
   WB.widgets.register("datetime", (app, opts) => {
     const raw = WB.display(opts.value);
     const match = DATETIME_RE.exec(raw);
-    if (raw && !match) return textInput("text")(app, opts);  // show what is there, as is
+    if (raw && !match) {  // show what is there, as is, in a text box
+      return WB.fieldInput(app, {...opts, spec: {...opts.spec, input: {...opts.spec.input,
+        html: null}}});
+    }
     const local = match ? `${match[1]}T${match[2]}${match[3] && match[3] !== "00" ? `:${match[3]}` : ""}` : "";
     const offset = match ? (match[4] === "Z" ? "+00:00" : match[4]) : null;
     const input = h("input", {

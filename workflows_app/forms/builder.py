@@ -1,0 +1,83 @@
+"""The builder's value inputs, rendered by the server from the one value-type ->
+form-field mapping (`workflows_app.forms.fields.form_field_for`), the same fields
+the "Run now" form uses.
+
+While `rendering_inputs()` is active (the builder's page and its scope endpoint),
+every type description of the metadata carries `input.html`: the HTML of its form
+field's widget, marked with how its value reads back (`data-wb-value`: `text`,
+`number`, `bool`, `choice` or `json`, from the form field's class). The builder's
+JavaScript inserts that HTML for a literal value and reads it back the same way
+for every type; a type registered with `register_form_field` appears in the
+builder without any JavaScript.
+
+Records and users are not rendered here: the builder's picker searches them as
+staff type (Django admin's autocomplete), whatever the size of the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django import forms
+
+from engine.types import ArrayType, ObjectType, Record, ValueType
+from engine.types.structure import StructType
+from workflows_app.forms.fields import form_field_for
+from workflows_app.metadata import input_renderer
+
+__all__ = ["VALUE_KINDS", "input_html", "rendering_inputs", "value_kind"]
+
+#: How a form field's value reads back in the builder, by form field class (the first
+#: match along the field's class hierarchy; anything else is text).
+VALUE_KINDS: dict[type[forms.Field], str] = {
+    forms.BooleanField: "bool",
+    forms.DecimalField: "number",
+    forms.FloatField: "number",
+    forms.IntegerField: "number",
+    forms.JSONField: "json",
+    forms.ChoiceField: "choice",
+}
+
+#: Types edited by their own structure (rows, fields, a picker), not one input.
+_NOT_RENDERED = (ArrayType, StructType, ObjectType, Record)
+
+
+def value_kind(field: forms.Field) -> str:
+    """How the builder reads the value of `field` back (`VALUE_KINDS`)."""
+    for klass in type(field).__mro__:
+        kind = VALUE_KINDS.get(klass)
+        if kind is not None:
+            return kind
+    return "text"
+
+
+def input_html(value_type: ValueType) -> str | None:
+    """The HTML of the input for one literal value of `value_type`, or None when the
+    builder edits it otherwise (lists, structures, records)."""
+    if isinstance(value_type, _NOT_RENDERED):
+        return None
+    # Not required: the builder says what is missing itself, and keeps blank rows.
+    field = form_field_for(value_type, label=value_type.label, required=False)
+    attrs: dict[str, Any] = {"data-wb-value": value_kind(field)}
+    return str(field.widget.render("value", None, attrs=attrs))
+
+
+@contextmanager
+def rendering_inputs() -> Iterator[None]:
+    """Within it, type descriptions made by `workflows_app.metadata` carry the
+    HTML of their input (each type rendered once)."""
+    rendered: dict[tuple[type[ValueType], str, str], str | None] = {}
+
+    def render(value_type: ValueType, input_spec: dict[str, Any]) -> str | None:
+        key = (type(value_type), value_type.spec, repr(input_spec.get("options")))
+        if key not in rendered:
+            rendered[key] = input_html(value_type)
+        return rendered[key]
+
+    token = input_renderer.set(render)
+    try:
+        yield
+    finally:
+        input_renderer.reset(token)
