@@ -85,3 +85,13 @@ def test_on_postgresql_the_statements_send_values_apart():
         statements.insert(event(99))
     assert Event.objects.count() == 31
     assert cursors and all(issubclass(kind, psycopg.RawCursor) for kind in cursors)
+
+
+def test_rows_inserted_together_get_their_own_keys_in_order():
+    events = [event(number, target=f"many-{number}") for number in range(7)]
+    statements.insert_many(events, returning=True)
+    assert all(item.pk is not None for item in events)
+    assert len({item.pk for item in events}) == 7
+    for item in events:
+        assert Event.objects.get(pk=item.pk).target == item.target
+        assert not item._state.adding

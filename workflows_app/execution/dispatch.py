@@ -144,12 +144,12 @@ class _Inserts:
         if self.runs:
             if self.holder is not None:
                 self.holder.take(self.runs)
-            Run.objects.bulk_create(self.runs)
+            statements.insert_many(self.runs, returning=True)
             for evaluation in self.evaluations:
                 if evaluation.run is not None:
                     evaluation.run_id = evaluation.run.pk
         if self.evaluations:
-            WorkflowEvaluation.objects.bulk_create(self.evaluations)
+            statements.insert_many(self.evaluations)
         self.runs, self.evaluations = [], []
 
 

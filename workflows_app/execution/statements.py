@@ -238,19 +238,30 @@ def insert(instance: models.Model) -> None:
     instance._state.db = alias
 
 
-def insert_many(instances: Sequence[models.Model]) -> None:
-    """INSERT new rows in one round trip (`executemany`, pipelined with psycopg).
-    Their primary keys are not read back."""
+def insert_many(instances: Sequence[models.Model], *, returning: bool = False) -> None:
+    """INSERT new rows in one round trip (multi-row statements). With `returning`,
+    their primary keys are read back and set (as `bulk_create` sets them), where
+    the database returns rows from a multi-row INSERT; elsewhere the rows are
+    inserted one by one."""
     if not instances:
         return
     model = type(instances[0])
     _alias, connection = _connection(model)
     statement = _statement("insert", model, connection)
+    if returning and not (statement.returns_pk
+                          and connection.features.can_return_rows_from_bulk_insert):
+        for instance in instances:
+            insert(instance)
+        return
     quote = connection.ops.quote_name
-    sql = statement.sql.removesuffix(f" RETURNING {quote(model._meta.pk.column)}")
-    _execute_rows(instances, connection, _Statement(sql, statement.fields, returns_pk=False,
-                                                    head=statement.head))
-    for instance in instances:
+    suffix = f" RETURNING {quote(model._meta.pk.column)}"
+    sql = statement.sql.removesuffix(suffix)
+    pks = _execute_rows(instances, connection, _Statement(
+        sql, statement.fields, returns_pk=False, head=statement.head,
+        tail=suffix if returning else ""), returning=returning)
+    for index, instance in enumerate(instances):
+        if returning:
+            instance.pk = pks[index]
         instance._state.adding = False
         instance._state.db = _alias
 
@@ -294,23 +305,30 @@ MAX_ROWS_PER_STATEMENT = 250
 
 
 def _execute_rows(instances: Sequence[models.Model], connection: BaseDatabaseWrapper,
-                  statement: _Statement) -> None:
+                  statement: _Statement, *, returning: bool = False) -> list[Any]:
     """Run `statement` for each instance: INSERTs as multi-row statements (one
     statement for many rows costs the driver far less than many statements),
-    others with `executemany`."""
+    others with `executemany`. With `returning` (an INSERT whose tail returns
+    the primary key), the primary keys of the rows, in order."""
     rows = [_params(instance, statement.fields, connection) for instance in instances]
-    if len(rows) == 1:
-        with _cursor(connection, statement.sql) as (cursor, sql):
-            cursor.execute(sql, rows[0])
-    elif statement.head:
+    returned: list[Any] = []
+    if statement.head and (returning or len(rows) > 1):
         per = _rows_per_statement(statement, connection)
         for start in range(0, len(rows), per):
             chunk = rows[start:start + per]
             with _cursor(connection, statement.many(len(chunk))) as (cursor, sql):
                 cursor.execute(sql, [value for row in chunk for value in row])
+                if returning:
+                    returned += [row[0] for row in cursor.fetchall()]
+    elif len(rows) == 1:
+        with _cursor(connection, statement.sql) as (cursor, sql):
+            cursor.execute(sql, rows[0])
     else:
         with _cursor(connection, statement.sql) as (cursor, sql):
             cursor.executemany(sql, rows)
+    if returning and len(returned) != len(rows):
+        raise RuntimeError(f"{len(rows)} rows inserted, {len(returned)} keys returned")
+    return returned
 
 
 def _rows_per_statement(statement: _Statement, connection: BaseDatabaseWrapper) -> int:
