@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from config.demo.models import Customer, Order
 from workflows_app.execution import statements
@@ -95,3 +95,16 @@ def test_rows_inserted_together_get_their_own_keys_in_order():
     for item in events:
         assert Event.objects.get(pk=item.pk).target == item.target
         assert not item._state.adding
+
+
+def test_rows_updated_together_refuse_a_value_too_long_as_save_does():
+    customer = Customer.objects.create(name="Ada", email="ada@example.org")
+    orders = [Order.objects.create(number=f"L-{index}", customer=customer,
+                                   total_amount=Decimal("1.00")) for index in range(3)]
+    limit = Order._meta.get_field("number").max_length
+    orders[1].number = "x" * (limit + 5)
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce lengths")
+    with pytest.raises(DataError), transaction.atomic():
+        statements.update(orders, ["number"])
+    assert Order.objects.get(pk=orders[1].pk).number == "L-1"
