@@ -66,6 +66,10 @@ def still_held(owner: str, run_ids: Iterable[int]) -> set[int]:
     ids = list(run_ids)
     if not ids:
         return set()
+    held = statements.update_returning(Run, {"lease_expires_at": lease_until()}, ids,
+                                       {"lease_owner": owner, "status": RunStatus.RUNNING})
+    if held is not None:
+        return held
     query = Run.objects.filter(pk__in=ids, lease_owner=owner, status=RunStatus.RUNNING)
     if query.update(lease_expires_at=lease_until()) == len(ids):
         return set(ids)
@@ -89,6 +93,13 @@ def finish_runs(owner: str, states: list[RunState]) -> set[int]:
                                   "lease_owner": "", "lease_expires_at": None}
         if status in FINAL_RUN_STATUSES:
             fields["finished_at"] = now
+            written = statements.update_returning(Run, fields, ids, {"lease_owner": owner})
+            if written is not None and len(written) == len(ids):
+                done.update(ids)
+                continue
+            if written is not None:  # some were cancelled or taken over
+                done.update(written)
+                ids = [pk for pk in ids if pk not in written]
         elif due_at is not None:
             # Woken while it was being worked on (a branch of its `parallel` step
             # finished meanwhile): the earlier time stands.

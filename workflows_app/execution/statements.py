@@ -406,3 +406,41 @@ def _rows_per_statement(statement: _Statement, connection: BaseDatabaseWrapper) 
         empty, one = len(statement.many(0)), len(statement.many(1))
         per = min(per, (MAX_CACHED_SQL - empty) // (one - empty))
     return max(1, per)
+
+
+def update_returning(model: type[models.Model], values: dict[str, Any],
+                     pks: Sequence[Any], where: dict[str, Any]) -> set[Any] | None:
+    """`UPDATE ... SET <values> WHERE pk = ANY(pks) AND <where> RETURNING pk` (each
+    `where` field equal to its value): the primary keys of the rows updated, in
+    one statement built once. None where this is not PostgreSQL with psycopg 3
+    (the caller uses the ORM)."""
+    _alias, connection = _connection(model)
+    if _raw_cursor_class(connection) is None:
+        return None
+    meta = model._meta
+    key = (model, tuple(values), tuple(where))
+    built = _returning.get(key)
+    if built is None:
+        quote = connection.ops.quote_name
+        fields = tuple(meta.get_field(name) for name in (*values, *where))
+        pk_type = re.sub(r"\([^)]*\)", "", meta.pk.cast_db_type(connection) or "bigint")
+        assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s"
+                                for name in values)
+        conditions = "".join(f" AND {quote(meta.get_field(name).column)} = %s"
+                             for name in where)
+        sql = (f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+               f"WHERE {quote(meta.pk.column)} = ANY(%s::{pk_type}[]){conditions} "
+               f"RETURNING {quote(meta.pk.column)}")
+        built = _returning[key] = (sql, fields)
+    sql, fields = built
+    given = [*values.values(), *where.values()]
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(
+        fields, given, strict=True)]
+    params.insert(len(values), list(pks))
+    with _cursor(connection, sql) as (cursor, text):
+        cursor.execute(text, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+_returning: dict[tuple[type[models.Model], tuple[str, ...], tuple[str, ...]],
+                 tuple[str, tuple[models.Field, ...]]] = {}
