@@ -89,3 +89,22 @@ def test_a_value_the_form_field_refuses_is_shown_at_the_field(
     expect(page.locator('[data-path="steps[0].params.to"] input[type=email]')).to_have_value(
         "ops at example")
     assert not Workflow.objects.filter(name="Tell operations").exists()
+
+
+def test_a_typed_value_is_checked_by_its_form_field_when_it_changes(
+        page: Page, live_server: Any, django_user_model: Any) -> None:
+    """Before saving: leaving the box asks the server (htmx) what the field's form
+    field says, shown beside it; fixing the value clears it."""
+    from tests.e2e.test_builder_boxes import add_step, start_order_workflow
+
+    django_user_model.objects.create_superuser("ada", "ada@example.com", "correct-horse-battery")
+    start_order_workflow(page, live_server.url, "Tell operations")
+    step = add_step(page, "Send an e-mail")
+    to = step.locator('[data-path="steps[0].params.to"] input[type=email]')
+    to.fill("ops at example")
+    to.press("Tab")
+    check = step.locator('[data-path="steps[0].params.to"] .wb-field-check')
+    expect(check).to_have_text("Enter a valid email address.")
+    to.fill("ops@example.com")
+    to.press("Tab")
+    expect(check).to_have_text("")

@@ -255,7 +255,8 @@ def test_lean_install_has_no_optional_packages_and_checks_clean(host: Host) -> N
     assert "no issues" in checked.stdout
     host.manage("makemigrations", "--check", "--dry-run")
     host.manage("collectstatic", "--noinput")
-    for asset in ("builder/app.js", "builder/builder.css", "runs/live.js"):
+    for asset in ("builder/app.js", "builder/builder.css", "runs/live.js",
+                  "vendor/htmx.min.js"):
         assert (host.dir / "staticfiles" / "workflows_app" / asset).is_file(), asset
 
 

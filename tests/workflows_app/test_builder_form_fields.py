@@ -101,3 +101,71 @@ def test_saving_checks_each_value_with_its_form_field(admin_client_: Client) -> 
     assert errors["steps[0].params.to[1]"]["place"].startswith("Step 1, Send an e-mail")
     assert "steps[0].params.to[0]" not in errors
     assert not Workflow.objects.filter(name="Tell operations").exists()
+
+
+CHECK = reverse("admin:workflows_app_workflow_builder_check")
+
+
+def test_the_check_endpoint_answers_with_the_form_fields_message(admin_client_: Client) -> None:
+    answer = admin_client_.post(CHECK, {"type": "Email", "value": "ops at example"},
+                                headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert answer.content.decode() == (
+        '<span class="wb-local-error" role="alert">Enter a valid email address.</span>')
+    fine = admin_client_.post(CHECK, {"type": "Email", "value": "ops@example.com"},
+                              headers={"HX-Request": "true"})
+    assert fine.content == b""
+    # A template is filled in when the step runs; an unknown type is the save's to check.
+    assert admin_client_.post(CHECK, {"type": "Email", "value": "{{ record.email }}"}
+                              ).json() == {"errors": []}
+    assert admin_client_.post(CHECK, {"type": "Nope[", "value": "x"}).json() == {"errors": []}
+    assert admin_client_.post(CHECK, {"type": "Number", "value": "twelve"}).json() == {
+        "errors": ["Enter a number."]}
+
+
+def test_the_check_endpoint_is_for_editors_only(django_user_model: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", "v@example.com", "pw",
+                                                   is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_workflow"))
+    client = Client()
+    client.force_login(viewer)
+    assert client.post(CHECK, {"type": "Email", "value": "x"}).status_code == 403
+    assert client.get(CHECK).status_code == 405
+    assert Client().post(CHECK, {"type": "Email", "value": "x"}).status_code == 302
+
+
+def test_inputs_ask_the_check_endpoint_only_for_editors(admin_client_: Client) -> None:
+    metadata = admin_client_.get(ADD).context["metadata"]
+    steps = {item["key"]: item for group in metadata["steps"] for item in group["items"]}
+    to = steps["email.send"]["params"][0]["value_type"]["item"]["input"]["html"]
+    assert f'hx-post="{CHECK}"' in to and 'form="wb-check-form"' in to
+    definition = {"schema_version": 1, "name": "x",
+                  "trigger": {"type": "model.created", "model": "demo.order"}, "steps": []}
+    viewer_scope = admin_client_.get(SCOPE, {"definition": json.dumps(definition)}).json()
+    assert "hx-post" not in json.dumps(viewer_scope)
+
+
+def test_saving_checks_compare_with_values_and_nested_steps(admin_client_: Client) -> None:
+    definition = {
+        "schema_version": 1, "name": "Nested", "description": "",
+        "trigger": {"type": "model.created", "model": "demo.order"},
+        "conditions": {"all": [
+            {"ref": "record.total_amount", "op": "gte", "value": "ten thousand"},
+            {"ref": "record.customer.email", "op": "one_of",
+             "value": ["a@example.com", "not an address"]},
+        ]},
+        "steps": [{"key": "prepare", "type": "parallel", "params": {"branches": [
+            {"label": "Warehouse", "steps": [{"key": "mail", "type": "email.send", "params": {
+                "to": ["nobody"], "subject": "Pack", "body": "x"}}]},
+            {"label": "Accounts", "steps": [{"key": "bill", "type": "email.send", "params": {
+                "to": ["accounts@example.com"], "subject": "Bill", "body": "x"}}]}]}}],
+    }
+    response = admin_client_.post(ADD, {"definition": json.dumps(definition)})
+    errors = {error["path"]: error["message"] for error in response.context["errors"]}
+    assert errors["conditions.all[0].value"] == "Enter a number."
+    assert errors["conditions.all[1].value[1]"] == "Enter a valid email address."
+    assert "conditions.all[1].value[0]" not in errors
+    assert errors["steps[0].params.branches[0].steps[0].params.to[0]"] == (
+        "Enter a valid email address.")

@@ -200,6 +200,7 @@ class BuilderPage:
         urls = {
             "scope": reverse(f"admin:{name('builder_scope')}", current_app=site),
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
+            "check": reverse(f"admin:{name('builder_check')}", current_app=site),
             "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
         workflow = self.workflow
@@ -228,7 +229,9 @@ class BuilderPage:
             definition = redact_definition(definition)
         error_dicts = [for_people(definition, error) for error in errors]
         trigger_actions, trigger_details = self.trigger_extras(readonly)
-        with rendering_inputs():  # each value input as HTML, from its form field
+        # Each value input as HTML, from its form field (checked as typed by editors).
+        check_url = None if readonly else self.urls()["check"]
+        with rendering_inputs(check_url):
             metadata = builder_metadata(urls=self.urls(), readonly=readonly,
                                         scope=builder_scope_metadata(definition),
                                         errors=error_dicts)

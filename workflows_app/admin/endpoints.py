@@ -16,6 +16,11 @@
   `{"results": [{"id", "text"}], "pagination": {"more"}}`); for the builder's
   record pickers and `forms.widgets.RecordAutocomplete`.
 
+- `check`: what the form field of a type (`workflows_app.forms.fields`) says about
+  a value as typed (POST `type`, `value`; for those who may edit workflows): for
+  htmx (the builder's inputs ask on change) an HTML fragment to show beside the
+  input, otherwise `{"errors": [...]}`.
+
 All are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
 """
 
@@ -25,11 +30,15 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django_htmx.middleware import HtmxDetails
 
 from engine.errors import ValueParseError
-from engine.types import Record
+from engine.types import Record, parse_type_spec
 from workflows_app.api.permissions import may_read
 from workflows_app.forms.builder import rendering_inputs
+from workflows_app.forms.values import check_value
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import (
     NoOptions,
@@ -87,8 +96,39 @@ def scope_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
         definition = parse_definition_text(raw) if raw.strip() else {}
     except JSONInputError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    with rendering_inputs():  # the inputs of the values compared with, as HTML
+    # The inputs of the values compared with, as HTML (checked as typed by editors).
+    check_url = None
+    if request.method == "POST":
+        check_url = reverse(f"admin:{model_admin.url_name('builder_check')}",
+                            current_app=model_admin.admin_site.name)
+    with rendering_inputs(check_url):
         return JsonResponse(builder_scope_metadata(definition))
+
+
+#: Longest value the check endpoint reads (longer text is the save's to refuse).
+MAX_CHECKED_CHARS = 100_000
+
+
+def check_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
+    """What the form field of `type` says about `value` (see the module's docstring)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not _may_edit(model_admin, request):
+        raise PermissionDenied
+    raw = request.POST.get("value", "")[:MAX_CHECKED_CHARS]
+    try:
+        value_type = parse_type_spec(request.POST.get("type", "")[:200])
+    except ValueParseError:
+        messages: list[str] = []  # a type this endpoint cannot name: the save checks it
+    else:
+        messages = check_value(value_type, raw)
+    if HtmxDetails(request):
+        if not messages:
+            return HttpResponse("")
+        return HttpResponse(format_html(
+            '<span class="wb-local-error" role="alert">{}</span>',
+            format_html_join(" ", "{}", ((message,) for message in messages))))
+    return JsonResponse({"errors": messages})
 
 
 def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

@@ -128,6 +128,8 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
             path("builder/scope/", wrap(endpoints.scope_view),
                  name=self.url_name("builder_scope")),
             path("builder/cron/", wrap(endpoints.cron_view), name=self.url_name("builder_cron")),
+            path("builder/check/", wrap(endpoints.check_view),
+                 name=self.url_name("builder_check")),
             path("builder/autocomplete/", wrap(endpoints.autocomplete_view),
                  name=self.url_name("builder_autocomplete")),
             path("builder/test/sources/", wrap(sandbox.sources_view),

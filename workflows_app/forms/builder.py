@@ -10,12 +10,18 @@ JavaScript inserts that HTML for a literal value and reads it back the same way
 for every type; a type registered with `register_form_field` appears in the
 builder without any JavaScript.
 
+With `check_url` (for those who may change the workflow), inputs whose form field
+checks what is typed (`workflows_app.forms.values.checks_typed_values`) ask that
+endpoint, through htmx, for the field's message when their value changes
+(`hx-post`, the type in `hx-vals`); the answer is shown beside the input.
+
 Records and users are not rendered here: the builder's picker searches them as
 staff type (Django admin's autocomplete), whatever the size of the model.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,9 +31,14 @@ from django import forms
 from engine.types import ArrayType, ObjectType, Record, ValueType
 from engine.types.structure import StructType
 from workflows_app.forms.fields import form_field_for
+from workflows_app.forms.values import checks_typed_values
 from workflows_app.metadata import input_renderer
 
-__all__ = ["VALUE_KINDS", "input_html", "rendering_inputs", "value_kind"]
+__all__ = ["CHECK_FORM_ID", "VALUE_KINDS", "input_html", "rendering_inputs", "value_kind"]
+
+#: The id of the builder page's form that checked inputs belong to (it holds the
+#: CSRF token only; see `workflows_app/admin/builder.html`).
+CHECK_FORM_ID = "wb-check-form"
 
 #: How a form field's value reads back in the builder, by form field class (the first
 #: match along the field's class hierarchy; anything else is text).
@@ -53,27 +64,36 @@ def value_kind(field: forms.Field) -> str:
     return "text"
 
 
-def input_html(value_type: ValueType) -> str | None:
+def input_html(value_type: ValueType, check_url: str | None = None) -> str | None:
     """The HTML of the input for one literal value of `value_type`, or None when the
-    builder edits it otherwise (lists, structures, records)."""
+    builder edits it otherwise (lists, structures, records); with `check_url`, an
+    input that checks what is typed asks it on change (htmx)."""
     if isinstance(value_type, _NOT_RENDERED):
         return None
     # Not required: the builder says what is missing itself, and keeps blank rows.
     field = form_field_for(value_type, label=value_type.label, required=False)
     attrs: dict[str, Any] = {"data-wb-value": value_kind(field)}
+    if check_url and checks_typed_values(field):
+        attrs.update({
+            "hx-post": check_url, "hx-trigger": "change",
+            "hx-target": "next .wb-field-check", "hx-swap": "innerHTML",
+            "hx-vals": json.dumps({"type": value_type.spec}),
+            # Sent with the page's small check form (its CSRF token), not the builder's.
+            "form": CHECK_FORM_ID,
+        })
     return str(field.widget.render("value", None, attrs=attrs))
 
 
 @contextmanager
-def rendering_inputs() -> Iterator[None]:
+def rendering_inputs(check_url: str | None = None) -> Iterator[None]:
     """Within it, type descriptions made by `workflows_app.metadata` carry the
-    HTML of their input (each type rendered once)."""
+    HTML of their input (each type rendered once); `check_url`: see `input_html`."""
     rendered: dict[tuple[type[ValueType], str, str], str | None] = {}
 
     def render(value_type: ValueType, input_spec: dict[str, Any]) -> str | None:
         key = (type(value_type), value_type.spec, repr(input_spec.get("options")))
         if key not in rendered:
-            rendered[key] = input_html(value_type)
+            rendered[key] = input_html(value_type, check_url)
         return rendered[key]
 
     token = input_renderer.set(render)

@@ -1,15 +1,18 @@
 """The values typed in the builder, checked by the same Django form fields that
 render them (`workflows_app.forms.fields.form_field_for`).
 
-Each step's params and the trigger's settings become a Django form built from
-the engine's metadata (`ValuesForm`: one field per literal value the form can
-check; references and text with `{{ variables }}` are the engine's to check).
+Each step's params (nested steps' too) and the trigger's settings become a Django
+form built from the engine's metadata (`ValuesForm`: one field per literal value the form can
+check; references and text with `{{ variables }}` are the engine's to check), and
+each condition row's "compare with" value is checked by the form field of the type
+its comparison takes.
 Its messages ("Enter a valid email address.") are placed at the value's path, so
 the builder shows them at the field, under the field's label.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -17,10 +20,14 @@ from typing import Any
 from django import forms
 
 from engine import DefinitionError, Param, step_registry, trigger_registry
+from engine.definition import step_scopes
+from engine.scope import PathError, ScopeSchema
 from engine.types import ArrayType, ValueType
 from workflows_app.forms.fields import form_field_for
+from workflows_app.metadata import trigger_scope
 
-__all__ = ["CHECKED_FIELDS", "ValuesForm", "value_errors"]
+__all__ = ["CHECKED_FIELDS", "ValuesForm", "check_value", "checks_typed_values",
+           "value_errors"]
 
 #: Form fields whose `clean()` checks a literal typed in the builder: text (e-mail,
 #: web address, a project's own text fields) and numbers. Choices, records, dates
@@ -30,6 +37,26 @@ CHECKED_FIELDS: tuple[type[forms.Field], ...] = (
 
 #: Text fields whose values the builder does not type as text.
 _UNCHECKED_FIELDS: tuple[type[forms.Field], ...] = (forms.JSONField,)
+
+
+def checks_typed_values(field: forms.Field) -> bool:
+    """Whether `field` checks what staff type (`CHECKED_FIELDS`, not JSON)."""
+    return isinstance(field, CHECKED_FIELDS) and not isinstance(field, _UNCHECKED_FIELDS)
+
+
+def check_value(value_type: ValueType, raw: str) -> list[str]:
+    """What the form field of `value_type` says about `raw` as typed (an empty list
+    when it is fine, blank, a template with `{{ variables }}` or not checked here)."""
+    if not _literal(raw):
+        return []
+    field = form_field_for(value_type, required=False)
+    if not checks_typed_values(field):
+        return []
+    try:
+        field.clean(raw)
+    except forms.ValidationError as exc:
+        return [str(message) for message in exc.messages]
+    return []
 
 
 def _literal(value: Any) -> bool:
@@ -62,8 +89,7 @@ class ValuesForm(forms.Form):
         for param in params:
             for name, value_type, value in _values(param, values.get(param.name)):
                 field = form_field_for(value_type, label=param.display_label, required=False)
-                if (not isinstance(field, CHECKED_FIELDS)
-                        or isinstance(field, _UNCHECKED_FIELDS)):
+                if not checks_typed_values(field):
                     continue
                 fields[name] = field
                 data[name] = str(value)
@@ -80,20 +106,81 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+_TOKEN = re.compile(r"[^.\[\]]+|\[\d+\]")
+
+
+def _at(data: Any, path: str) -> Any:
+    """The node of `data` at `path` (`steps[0].params.paths[1].steps[0]`), or None."""
+    node = data
+    for token in _TOKEN.findall(path):
+        if token.startswith("["):
+            index = int(token[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+        else:
+            node = node.get(token) if isinstance(node, Mapping) else None
+    return node
+
+
+def _leaf_errors(leaf: Mapping[str, Any], scope: ScopeSchema, base: str
+                 ) -> list[DefinitionError]:
+    """A condition row's "compare with" value, checked by the form field of the
+    type its comparison takes (from the chosen reference's type)."""
+    try:
+        subject = scope.lookup(leaf.get("ref")).type
+    except (PathError, LookupError, TypeError, ValueError):
+        return []  # the engine says what is wrong with the reference
+    operator = subject.operators().get(leaf.get("op"))
+    value_type = operator.value_type(subject) if operator is not None else None
+    if value_type is None:
+        return []
+    value = leaf.get("value")
+    if isinstance(value_type, ArrayType):
+        if not isinstance(value, list):
+            return []
+        return [DefinitionError(f"{base}.value[{index}]", " ".join(messages))
+                for index, item in enumerate(value)
+                if _literal(item) and (messages := check_value(value_type.item_type,
+                                                               str(item)))]
+    if not _literal(value):
+        return []
+    messages = check_value(value_type, str(value))
+    return [DefinitionError(f"{base}.value", " ".join(messages))] if messages else []
+
+
+def _condition_errors(node: Any, scope: ScopeSchema, base: str) -> list[DefinitionError]:
+    if not isinstance(node, Mapping):
+        return []
+    if "ref" in node:
+        return _leaf_errors(node, scope, base)
+    errors: list[DefinitionError] = []
+    for group in ("all", "any"):
+        children = node.get(group)
+        for index, child in enumerate(children if isinstance(children, list) else []):
+            errors += _condition_errors(child, scope, f"{base}.{group}[{index}]")
+    if "not" in node:
+        errors += _condition_errors(node["not"], scope, f"{base}.not")
+    return errors
+
+
 def value_errors(definition: Any) -> list[DefinitionError]:
-    """What the form fields of the trigger's settings and of each step's params say
-    about the literal values of `definition` (an empty list when they are fine)."""
+    """What the form fields say about the literal values of `definition`: the
+    trigger's settings, each step's params (nested steps too), and the values the
+    conditions compare with (an empty list when they are fine)."""
     data = _mapping(definition)
     errors: list[DefinitionError] = []
     trigger = _mapping(data.get("trigger"))
     trigger_class = trigger_registry.find(trigger.get("type"))
     if trigger_class is not None:
         errors += ValuesForm(trigger_class.config_params, trigger).definition_errors("trigger")
-    steps = data.get("steps")
-    for index, step in enumerate(steps if isinstance(steps, list) else []):
-        step = _mapping(step)
+    if "conditions" in data:
+        scope, _ = trigger_scope(trigger)
+        errors += _condition_errors(data["conditions"], scope, "conditions")
+    for at, scope in step_scopes(data).items():
+        step = _mapping(_at(data, at))
         step_class = step_registry.find(step.get("type"))
         if step_class is not None:
             errors += ValuesForm(step_class.params, _mapping(step.get("params"))
-                                 ).definition_errors(f"steps[{index}].params")
+                                 ).definition_errors(f"{at}.params")
+        if "when" in step:
+            errors += _condition_errors(step["when"], scope, f"{at}.when")
     return errors

@@ -279,6 +279,9 @@
     const metadata = document.getElementById("workflow-builder-metadata");
     const textarea = document.getElementById("id_definition");
     if (!root || !metadata || !textarea) return;
+    // The check form only carries the inputs' requests (htmx): never submitted itself.
+    const checkForm = document.getElementById("wb-check-form");
+    if (checkForm) checkForm.addEventListener("submit", (event) => event.preventDefault());
     WB.app = new Builder(root, JSON.parse(metadata.textContent), textarea);
     WB.app.start();
   });

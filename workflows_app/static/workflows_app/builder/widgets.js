@@ -425,6 +425,38 @@
   }
 
   /**
+   * What the server said about a value as typed (htmx: hx-post on change, the answer
+   * into the .wb-field-check beside the input), kept by path in app.fieldChecks so
+   * that a redraw of the editor (the scope reloads after a change) shows it again.
+   */
+  function watchChecks(app, opts, control) {
+    const checks = (app.fieldChecks = app.fieldChecks || new Map());
+    const note = h("span", {class: "wb-field-check", "aria-live": "polite"});
+    control.after(note);
+    const known = checks.get(opts.path);
+    if (known && known.value === control.value) note.innerHTML = known.html;
+    let sent = "";
+    control.addEventListener("htmx:configRequest", (event) => {
+      sent = control.value;
+      event.detail.parameters.value = sent;  // this input's value alone
+    });
+    control.addEventListener("htmx:afterRequest", (event) => {
+      if (!event.detail.successful) return;
+      const html = event.detail.xhr.response || "";
+      checks.set(opts.path, {value: sent, html});
+      if (note.isConnected) return;  // htmx put it in place
+      const selector = `[data-focus="${CSS.escape(control.dataset.focus)}"]`;
+      const live = document.querySelector(selector);
+      const liveNote = live && live.parentNode.querySelector(".wb-field-check");
+      if (liveNote && live.value === sent) liveNote.innerHTML = html;
+    });
+    // The caller puts the input in the page before this runs.
+    queueMicrotask(() => {
+      if (control.isConnected) window.htmx.process(control);
+    });
+  }
+
+  /**
    * The input of one literal value, as the server rendered it from the type's
    * Django form field (input.html): inserted as it is, shown and read back by the
    * kind it is marked with. No widget per type here: a type gets its input from
@@ -433,7 +465,12 @@
   WB.fieldInput = function (app, opts) {
     const control = serverControl(opts.spec);
     const kind = WB.valueKinds.get(control.dataset.wbValue) || WB.valueKinds.get("text");
+    // An input the server checks as typed (htmx, hx-post) belongs to the page's
+    // check form (the CSRF token) and sends its own value alone; no input is part
+    // of the builder's form (the definition is).
+    const checked = control.hasAttribute("hx-post") && Boolean(window.htmx);
     control.removeAttribute("name");
+    if (!checked) control.removeAttribute("form");
     control.classList.add("wb-input", `wb-${control.dataset.wbValue || "text"}`);
     if (control.tagName === "SELECT") control.classList.add("wb-select");
     if (opts.label) control.setAttribute("aria-label", opts.label);
@@ -448,8 +485,11 @@
         h("div", {class: "wb-local-error", hidden: true, role: "alert"})]);
     } else if (control.tagName === "TEXTAREA") {
       node = h("span", {class: "wb-template-wrap"}, [control]);
+    } else if (checked) {
+      node = h("span", {class: "wb-field"}, [control]);
     }
     kind.show(control, opts.value, opts, app);
+    if (checked) watchChecks(app, opts, control);
     const changed = () => {
       if (control.tagName === "TEXTAREA" && kind !== WB.valueKinds.get("json")) autosize(control);
       const read = kind.read(control, opts, app);
