@@ -169,3 +169,19 @@ def test_saving_checks_compare_with_values_and_nested_steps(admin_client_: Clien
     assert "conditions.all[1].value[0]" not in errors
     assert errors["steps[0].params.branches[0].steps[0].params.to[0]"] == (
         "Enter a valid email address.")
+
+
+def test_record_inputs_search_as_staff_type_and_list_no_records(admin_client_: Client) -> None:
+    from config.demo.models import Customer
+
+    Customer.objects.create(name="Grace Hopper", email="grace@example.com")
+    definition = {"schema_version": 1, "name": "x",
+                  "trigger": {"type": "model.created", "model": "demo.order"}, "steps": []}
+    data = admin_client_.post(SCOPE, json.dumps(definition),
+                              content_type="application/json").json()
+    is_customer = next(op for op in data["types"]["Record[demo.customer]"]["operators"]
+                       if op["name"] == "eq")
+    html = is_customer["value"]["input"]["html"]
+    assert 'class="admin-autocomplete"' in html and 'data-wb-value="record"' in html
+    assert "autocomplete/?type=Record%5Bdemo.customer%5D" in html
+    assert "Grace" not in html

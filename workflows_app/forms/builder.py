@@ -15,8 +15,9 @@ checks what is typed (`workflows_app.forms.values.checks_typed_values`) ask that
 endpoint, through htmx, for the field's message when their value changes
 (`hx-post`, the type in `hx-vals`); the answer is shown beside the input.
 
-Records and users are not rendered here: the builder's picker searches them as
-staff type (Django admin's autocomplete), whatever the size of the model.
+Records and users are searched as staff type (`RecordAutocomplete`, Django admin's
+autocomplete), whatever the size of the model: the page lists no records, and the
+search endpoint checks the model's view permission.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from typing import Any
 
 from django import forms
 
-from engine.types import ArrayType, ObjectType, Record, ValueType
+from engine.types import ArrayType, ObjectType, ValueType
 from engine.types.structure import StructType
-from workflows_app.forms.fields import form_field_for
+from workflows_app.forms.fields import RecordIdField, form_field_for, search_records
 from workflows_app.forms.values import checks_typed_values
 from workflows_app.metadata import input_renderer
 
@@ -48,11 +49,13 @@ VALUE_KINDS: dict[type[forms.Field], str] = {
     forms.FloatField: "number",
     forms.IntegerField: "number",
     forms.JSONField: "json",
+    forms.ModelChoiceField: "record",
+    RecordIdField: "record",
     forms.ChoiceField: "choice",
 }
 
-#: Types edited by their own structure (rows, fields, a picker), not one input.
-_NOT_RENDERED = (ArrayType, StructType, ObjectType, Record)
+#: Types edited by their own structure (rows, fields, nested steps), not one input.
+_NOT_RENDERED = (ArrayType, StructType, ObjectType)
 
 
 def value_kind(field: forms.Field) -> str:
@@ -97,7 +100,9 @@ def rendering_inputs(check_url: str | None = None) -> Iterator[None]:
         return rendered[key]
 
     token = input_renderer.set(render)
+    searching = search_records.set(True)
     try:
         yield
     finally:
+        search_records.reset(searching)
         input_renderer.reset(token)

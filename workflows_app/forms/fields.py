@@ -20,6 +20,7 @@ same way, from its app's `ready()` or the module that defines the type.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
@@ -44,8 +45,8 @@ from workflows_app.forms.widgets import RecordAutocomplete, autocomplete_url
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.scoping import current_visibility
 
-__all__ = ["MAX_RECORD_CHOICES", "FormFieldFactory", "LinesField", "TelInput",
-           "form_field_for", "form_field_registry", "register_form_field"]
+__all__ = ["MAX_RECORD_CHOICES", "FormFieldFactory", "LinesField", "RecordIdField", "TelInput",
+           "form_field_for", "form_field_registry", "register_form_field", "search_records"]
 
 FormFieldFactory = Callable[..., forms.Field]
 
@@ -55,6 +56,20 @@ form_field_registry: dict[type[ValueType], FormFieldFactory] = {}
 #: Record inputs over more rows than this are searched as staff type (admin's
 #: autocomplete), not listed.
 MAX_RECORD_CHOICES = 200
+
+#: True while inputs are made for a page that searches every record input as staff
+#: type, whatever the model's size (the builder: its page lists no records; the
+#: search endpoint checks the model's view permission).
+search_records: ContextVar[bool] = ContextVar("search_records", default=False)
+
+
+class RecordIdField(forms.CharField):
+    """The id of a record of a model not known in advance (a record of any model)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vIntegerField",
+                                                           "placeholder": "id"}))
+        super().__init__(**kwargs)
 
 
 def register_form_field(type_class: type[ValueType]) -> Callable[[FormFieldFactory],
@@ -189,9 +204,10 @@ def _record_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
     assert isinstance(value_type, Record)
     queryset = _record_queryset(value_type)
     if queryset is None:
-        return forms.CharField(**kwargs)
+        return RecordIdField(**kwargs)
     kwargs = _help(value_type, kwargs)
-    if queryset.count() > MAX_RECORD_CHOICES:  # too many to list: search as you type
+    # Too many to list (or a page that lists none): search as staff type.
+    if search_records.get() or queryset.count() > MAX_RECORD_CHOICES:
         url = autocomplete_url(value_type.spec)
         if url is None:  # no admin to search with: ask for the id
             kwargs.setdefault("help_text", f"The id of the {value_type.model_label.lower()}.")

@@ -5,8 +5,8 @@
  *   type's Django form field (input.html; workflows_app.forms.builder), shown and
  *   read back by the kind it is marked with (WB.valueKinds: text, number, bool,
  *   choice, json). Every type without a structural picker gets its input this way.
- * WB.widgets: structural pickers a type or param asks for by `widget` (records,
- *   date and timezone, duration in words, cron, ...).
+ * WB.widgets: structural pickers a type or param asks for by `widget` (date and
+ *   timezone, duration in words, cron, ...).
  * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
  * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
  */
@@ -386,6 +386,61 @@
     },
   });
 
+  /** A record's id as JSON: a number when it is one, else the text. */
+  const recordId = (text, opts) => {
+    const value = String(text).trim();
+    if (!value) return WB.emptyValue(opts);
+    return /^\d{1,15}$/.test(value) ? Number(value) : value;
+  };
+
+  /**
+   * A record or user: the server's Django admin autocomplete (select2, searched by
+   * what staff know), or the id of a record of any model. The chosen record is
+   * shown by its name, asked from the autocomplete's own address.
+   */
+  WB.valueKinds.register("record", {
+    show(control, value) {
+      const current = WB.display(value);
+      if (control.tagName !== "SELECT") {
+        control.value = current;
+        return;
+      }
+      if (!current) return;
+      control.appendChild(new Option(`#${current}`, current, true, true));
+      const url = control.getAttribute("data-ajax--url");
+      if (!url) return;
+      fetch(`${url}&${new URLSearchParams({pk: current})}`, {credentials: "same-origin",
+        headers: {Accept: "application/json"}})
+        .then((response) => (response.ok ? response.json() : {results: []}))
+        .then((data) => {
+          const found = (data.results || [])[0];
+          if (!found || control.value !== current) return;
+          // select2 keeps what an option said when it started: give it a new one.
+          control.replaceChildren(new Option(found.text, current, true, true));
+          const $ = window.django && window.django.jQuery;
+          if ($) $(control).trigger("change.select2");
+        })
+        .catch(() => {});
+    },
+    read(control, opts) {
+      return {value: recordId(control.value, opts)};
+    },
+  });
+
+  /** Django admin's own scripts for an admin widget the server rendered (autocomplete). */
+  function startAdminWidget(app, control, changed) {
+    const $ = window.django && window.django.jQuery;
+    if (!control.classList.contains("admin-autocomplete") || !$ || !$.fn.djangoAdminSelect2) {
+      return false;
+    }
+    if (!app.readonly) {
+      $(control).djangoAdminSelect2();
+      // select2 tells changes through jQuery only.
+      $(control).on("change", changed);
+    }
+    return true;
+  }
+
   /**
    * JSON data or plain text. What cannot be read stays in the box (and in
    * app.drafts, so redrawing keeps it) and blocks Save with the error at the box.
@@ -487,6 +542,11 @@
       node = h("span", {class: "wb-template-wrap"}, [control]);
     } else if (checked) {
       node = h("span", {class: "wb-field"}, [control]);
+    } else if (control.classList.contains("admin-autocomplete")) {
+      // select2 puts its box beside the select: in this wrapper.
+      control.setAttribute("data-width", "22em");
+      control.setAttribute("data-placeholder", "Type to search…");
+      node = h("span", {class: "wb-record-wrap"}, [control]);
     }
     kind.show(control, opts.value, opts, app);
     if (checked) watchChecks(app, opts, control);
@@ -497,7 +557,9 @@
     };
     const textual = control.tagName === "TEXTAREA" ||
       (control.tagName === "INPUT" && !["checkbox", "radio"].includes(control.type));
-    control.addEventListener(textual ? "input" : "change", changed);
+    if (!startAdminWidget(app, control, changed)) {
+      control.addEventListener(textual ? "input" : "change", changed);
+    }
     if (control.tagName === "TEXTAREA" && kind !== WB.valueKinds.get("json")) autosize(control);
     if (kind === WB.valueKinds.get("json") && WB.drafts.get(app, opts.path) !== undefined) {
       kind.read(control, opts, app);
@@ -528,64 +590,6 @@
   });
   WB.widgets.register("none", () => h("span", {class: "wb-none"}));
 
-  /**
-   * A record or user (a reference is the usual choice): Django admin's autocomplete
-   * (select2), searched by what staff know; its id when select2 is not on the page.
-   */
-  function recordInput(app, opts) {
-    const url = app.meta.urls && app.meta.urls.autocomplete;
-    const $ = window.django && window.django.jQuery;
-    // A record of any model (record.update's record) is known from its reference only.
-    const model = opts.spec.model;
-    if (!url || !$ || !$.fn.select2 || !model || model === "*") return recordIdInput(app, opts);
-    const current = WB.display(opts.value);
-    const select = h("select", {
-      class: "wb-input wb-record-select", "aria-label": opts.label,
-      dataset: {focus: focusKey(opts)},
-    }, current ? [h("option", {value: current, text: `#${current}`, selected: true})] : []);
-    const wrap = h("span", {class: "wb-record-wrap"}, [select]);
-    const query = (extra) => `${url}?${new URLSearchParams({type: opts.spec.type, ...extra})}`;
-    if (current) {
-      fetch(query({pk: current}), {credentials: "same-origin", headers: {Accept: "application/json"}})
-        .then((response) => (response.ok ? response.json() : {results: []}))
-        .then((data) => {
-          const found = (data.results || [])[0];
-          if (!found || select.value !== current) return;
-          // select2 keeps what an option said when it started: give it a new one.
-          select.replaceChildren(new Option(found.text, current, true, true));
-          $(select).trigger("change.select2");
-        })
-        .catch(() => {});
-    }
-    if (app.readonly) return wrap;
-    $(select).select2({
-      ajax: {url, dataType: "json", delay: 250,
-        data: (params) => ({type: opts.spec.type, term: params.term || "", page: params.page || 1})},
-      theme: "admin-autocomplete", allowClear: true, placeholder: "Type to search…",
-      width: "22em", dropdownAutoWidth: true,
-    });
-    $(select).on("change", () => {
-      const value = select.value;
-      if (!value) opts.onChange(WB.emptyValue(opts));
-      else opts.onChange(/^\d{1,15}$/.test(value) ? Number(value) : value);
-    });
-    return wrap;
-  }
-
-  /** A record or user given by its id. */
-  function recordIdInput(app, opts) {
-    return h("input", {
-      type: "text", class: "vTextField wb-input wb-record-id", value: WB.display(opts.value),
-      placeholder: "id", "aria-label": opts.label, dataset: {focus: focusKey(opts)},
-      oninput: (event) => {
-        const text = event.target.value.trim();
-        if (!text) opts.onChange(WB.emptyValue(opts));
-        else opts.onChange(/^\d{1,15}$/.test(text) ? Number(text) : text);
-      },
-    });
-  }
-  WB.widgets.register("record", recordInput);
-  WB.widgets.register("user", recordInput);
 
   // -- date and time ----------------------------------------------------------------
 
