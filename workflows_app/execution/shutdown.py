@@ -93,6 +93,11 @@ def local_tasks_waiting() -> int:
         return 0
 
 
+#: The django-q2 cluster id of a sentinel process, once found among all clusters'
+#: statuses (then only that cluster's status is read).
+_cluster_ids: dict[int, str] = {}
+
+
 def cluster_stopping() -> bool:
     """Whether this worker's django-q2 cluster has started to stop (its sentinel,
     our parent process, publishes its status with the broker)."""
@@ -101,8 +106,15 @@ def cluster_stopping() -> bool:
         from django_q.status import Stat
 
         parent = os.getppid()
-        for stat in Stat.get_all(broker=brokers.get(engine_cluster())):
+        broker = brokers.get(engine_cluster())
+        known = _cluster_ids.get(parent)
+        if known is not None:  # read only our own cluster's status
+            stat = Stat.get(pid=parent, cluster_id=known, broker=broker)
             if getattr(stat, "sentinel", None) == parent:
+                return stat.status in (Conf.STOPPING, Conf.STOPPED)
+        for stat in Stat.get_all(broker=broker):
+            if getattr(stat, "sentinel", None) == parent:
+                _cluster_ids[parent] = stat.cluster_id
                 return stat.status in (Conf.STOPPING, Conf.STOPPED)
     except Exception:
         logger.debug("could not read the cluster status", exc_info=True)
