@@ -185,3 +185,13 @@ def test_record_inputs_search_as_staff_type_and_list_no_records(admin_client_: C
     assert 'class="admin-autocomplete"' in html and 'data-wb-value="record"' in html
     assert "autocomplete/?type=Record%5Bdemo.customer%5D" in html
     assert "Grace" not in html
+
+
+def test_a_duration_is_typed_in_words_and_checked_by_its_form_field() -> None:
+    from engine.types import Duration
+    from workflows_app.forms.values import check_value
+
+    assert 'data-wb-value="duration"' in input_html(Duration())
+    assert check_value(Duration(), "2 days") == []
+    assert check_value(Duration(), "2 dayz") == [
+        'Enter a length of time such as "2 days" or "1 hour 30 minutes".']

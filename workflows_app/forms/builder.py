@@ -5,7 +5,8 @@ the "Run now" form uses.
 While `rendering_inputs()` is active (the builder's page and its scope endpoint),
 every type description of the metadata carries `input.html`: the HTML of its form
 field's widget, marked with how its value reads back (`data-wb-value`: `text`,
-`number`, `bool`, `choice` or `json`, from the form field's class). The builder's
+`number`, `bool`, `choice`, `json`, `duration` or `record`, from the form field's
+class). The builder's
 JavaScript inserts that HTML for a literal value and reads it back the same way
 for every type; a type registered with `register_form_field` appears in the
 builder without any JavaScript.
@@ -31,7 +32,12 @@ from django import forms
 
 from engine.types import ArrayType, ObjectType, ValueType
 from engine.types.structure import StructType
-from workflows_app.forms.fields import RecordIdField, form_field_for, search_records
+from workflows_app.forms.fields import (
+    DurationTextField,
+    RecordIdField,
+    form_field_for,
+    search_records,
+)
 from workflows_app.forms.values import checks_typed_values
 from workflows_app.metadata import input_renderer
 
@@ -49,6 +55,7 @@ VALUE_KINDS: dict[type[forms.Field], str] = {
     forms.FloatField: "number",
     forms.IntegerField: "number",
     forms.JSONField: "json",
+    DurationTextField: "duration",
     forms.ModelChoiceField: "record",
     RecordIdField: "record",
     forms.ChoiceField: "choice",

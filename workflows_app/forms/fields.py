@@ -25,6 +25,7 @@ from typing import Any
 
 from django import forms
 
+from engine.errors import ValueParseError
 from engine.types import (
     JSON,
     URL,
@@ -32,6 +33,7 @@ from engine.types import (
     Bool,
     Choice,
     DateTime,
+    Duration,
     Email,
     Number,
     Phone,
@@ -45,8 +47,9 @@ from workflows_app.forms.widgets import RecordAutocomplete, autocomplete_url
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.scoping import current_visibility
 
-__all__ = ["MAX_RECORD_CHOICES", "FormFieldFactory", "LinesField", "RecordIdField", "TelInput",
-           "form_field_for", "form_field_registry", "register_form_field", "search_records"]
+__all__ = ["MAX_RECORD_CHOICES", "DurationTextField", "FormFieldFactory", "LinesField",
+           "RecordIdField", "TelInput", "form_field_for", "form_field_registry",
+           "register_form_field", "search_records"]
 
 FormFieldFactory = Callable[..., forms.Field]
 
@@ -172,6 +175,32 @@ def _datetime_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                    format="%Y-%m-%dT%H:%M"),
         **_help(value_type, kwargs))
+
+
+class DurationTextField(forms.CharField):
+    """A length of time as staff write it ("2 days", "1 hour 30 minutes") or in ISO
+    8601 ("P2D"), checked by its value type; kept as typed."""
+
+    def __init__(self, value_type: ValueType, **kwargs: Any) -> None:
+        self.value_type = value_type
+        kwargs.setdefault("widget", forms.TextInput(attrs=_attrs(value_type)))
+        super().__init__(**_help(value_type, kwargs))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        try:
+            self.value_type.parse(value)
+        except ValueParseError as exc:
+            raise forms.ValidationError(
+                'Enter a length of time such as "2 days" or "1 hour 30 minutes".',
+                code="invalid") from exc
+
+
+@register_form_field(Duration)
+def _duration_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
+    return DurationTextField(value_type, **kwargs)
 
 
 @register_form_field(Choice)

@@ -4,9 +4,9 @@
  * WB.fieldInput: the input of one literal value, as the server rendered it from the
  *   type's Django form field (input.html; workflows_app.forms.builder), shown and
  *   read back by the kind it is marked with (WB.valueKinds: text, number, bool,
- *   choice, json). Every type without a structural picker gets its input this way.
+ *   choice, json, duration, record). Every type without a structural picker gets its input this way.
  * WB.widgets: structural pickers a type or param asks for by `widget` (date and
- *   timezone, duration in words, cron, ...).
+ *   timezone, cron, ...).
  * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
  * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
  */
@@ -341,6 +341,14 @@
     },
   });
 
+  /** A duration, shown in words ("2 days" for P2D); what is typed is kept as typed. */
+  WB.valueKinds.register("duration", {
+    show(control, value) {
+      control.value = WB.durationWords(value);
+    },
+    read: WB.valueKinds.get("text").read,
+  });
+
   WB.valueKinds.register("bool", {
     show(control, value) {
       control.checked = value === true || value === "true";
@@ -572,7 +580,7 @@
     return node;
   };
 
-  /** A duration, shown in words ("2 days"); what is typed is kept as typed. */
+  /** "P2D" -> "2 days", "PT1H30M" -> "1 hour 30 minutes"; other text as it is. */
   WB.durationWords = function (value) {
     const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
       .exec(String(value || ""));
@@ -582,12 +590,6 @@
       names[index]}${Number(count) === 1 ? "" : "s"}` : "")).filter(Boolean).join(" ") || "0 seconds";
   };
 
-  WB.widgets.register("duration", (app, opts) => {
-    const node = WB.fieldInput(app, opts);
-    const input = node.matches("input") ? node : node.querySelector("input");
-    if (input) input.value = WB.durationWords(opts.value);
-    return node;
-  });
   WB.widgets.register("none", () => h("span", {class: "wb-none"}));
 
 
