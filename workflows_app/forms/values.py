@@ -23,7 +23,7 @@ from engine import DefinitionError, Param, step_registry, trigger_registry
 from engine.definition import step_scopes
 from engine.scope import PathError, ScopeSchema
 from engine.types import ArrayType, ValueType
-from workflows_app.forms.fields import form_field_for
+from workflows_app.forms.fields import form_field_for, search_records
 from workflows_app.metadata import trigger_scope
 
 __all__ = ["CHECKED_FIELDS", "ValuesForm", "check_value", "checks_typed_values",
@@ -49,7 +49,11 @@ def check_value(value_type: ValueType, raw: str) -> list[str]:
     when it is fine, blank, a template with `{{ variables }}` or not checked here)."""
     if not _literal(raw):
         return []
-    field = form_field_for(value_type, required=False)
+    searching = search_records.set(True)  # records are not checked here: list none
+    try:
+        field = form_field_for(value_type, required=False)
+    finally:
+        search_records.reset(searching)
     if not checks_typed_values(field):
         return []
     try:
