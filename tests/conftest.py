@@ -24,3 +24,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return None
     named = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
     return not any(path == PACKAGING or path.is_relative_to(PACKAGING) for path in named)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that start real `qcluster` processes (the `workers` fixture) get the
+    marker `processes`, so a run can choose them: ``-m processes`` or
+    ``-m "not processes"``."""
+    for item in items:
+        if "workers" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.processes)

@@ -185,7 +185,8 @@ def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
     overlap = min(stock[1], credit[1]) - max(stock[0], credit[0])
     # Each worker may take a moment to claim its branch on a loaded machine; the calls
     # still overlap by most of their length (run one after another, they would not).
-    assert overlap > SLOW_CALL_SECONDS / 2, f"the branches overlapped {overlap:.2f} s: {stock} {credit}"
+    assert overlap > SLOW_CALL_SECONDS / 2, \
+        f"the branches overlapped {overlap:.2f} s: {stock} {credit}"
     [joined] = receiver.received("/joined")
     assert joined.json == {"order": placed.number, "stock": "200", "credit": "200"}
     rows = steps_of(run)
