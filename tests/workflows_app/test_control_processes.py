@@ -131,7 +131,7 @@ def test_wait_for_resumes_within_a_second_of_the_matching_change(receiver, worke
                                                   "outcome": "condition"}
 
 
-SLOW_CALL_SECONDS = 4.0
+SLOW_CALL_SECONDS = 3.0
 
 
 def _cluster_of(pid: int, clusters) -> int | None:
@@ -165,7 +165,11 @@ def test_parallel_branches_overlap_on_two_workers_and_join(receiver, workers):
             "order": "{{ record.number }}", "stock": "{{ steps.stock.status_code }}",
             "credit": "{{ steps.credit.status_code }}"}}),
     ])
-    clusters = workers.start(2)
+    # Two worker processes of one cluster (the default set-up): they share the
+    # cluster's task queue, so each takes one of the two wake-ups. (Two clusters of
+    # one worker each would not do: a cluster's task puller takes up to `queue_limit`
+    # tasks while its worker is busy, so both wake-ups may land in one cluster.)
+    clusters = workers.start(1, q_workers=2)
     placed = order("30.00")
 
     # While both slow calls are in flight, each branch run is leased by a worker.
