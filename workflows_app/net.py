@@ -343,9 +343,12 @@ def _pool(secure: bool, target: Target) -> urllib3.HTTPConnectionPool:
             pool = pool_class(target.address, target.port, **options)
         else:
             pool = found[0]
-        _kept[key] = (pool, now)
-        while len(_kept) > MAX_KEPT_DESTINATIONS:
+        # Oldest use first: the destinations idle too long are closed (their
+        # connections would not be reused), and beyond `MAX_KEPT_DESTINATIONS`.
+        while _kept and (len(_kept) >= MAX_KEPT_DESTINATIONS
+                         or now - next(iter(_kept.values()))[1] > KEEP_IDLE_SECONDS):
             closing.append(_kept.popitem(last=False)[1][0])
+        _kept[key] = (pool, now)
     for old in closing:
         old.close()  # idle connections now; those in use close when given back
     return pool

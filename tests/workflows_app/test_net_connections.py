@@ -78,3 +78,17 @@ def test_an_idle_connection_is_not_reused(server: _Server,
     assert _post(f"{server.url}/small").body == b"ok"
     assert _post(f"{server.url}/small").body == b"ok"
     assert len(set(server.ports)) == 2
+
+
+def test_connections_idle_too_long_are_closed_at_the_next_request(
+        server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = _Server()
+    try:
+        assert _post(f"{other.url}/small").body == b"ok"
+        monkeypatch.setattr(net, "KEEP_IDLE_SECONDS", 0.0)
+        assert _post(f"{server.url}/small").body == b"ok"
+        assert [pool.port for pool, _used in net._kept.values()] == [
+            server.httpd.server_address[1]]  # the other destination's were closed
+    finally:
+        other.httpd.shutdown()
+        other.httpd.server_close()

@@ -57,6 +57,7 @@ from django.utils import timezone
 
 from engine import InvalidDefinition
 from engine.definition import CompiledStep
+from workflows_app import net
 from workflows_app.conf import workflow_settings
 from workflows_app.execution import checkpoints
 from workflows_app.execution.context import Cause, StepContext, caused_by
@@ -318,6 +319,7 @@ class Executor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        net.close_kept_connections()  # kept for this session's steps only
 
     # -- moving a run along --------------------------------------------------------
 
