@@ -142,9 +142,12 @@ def test_every_widget_opens_without_a_javascript_error(page: Page, live_server: 
         for reference in references:
             leaf = page.locator("#wb-conditions .wb-leaf").first
             leaf.get_by_label("Value to test").select_option(reference)
+            # The operators come from the server (htmx): wait for its answer.
+            expect(leaf.locator(".wb-leaf-op[aria-busy]")).to_have_count(0)
             for operator in every_option(leaf.get_by_label("Comparison")):
                 page.locator("#wb-conditions .wb-leaf").first.get_by_label(
                     "Comparison").select_option(operator)
+                expect(page.locator("#wb-conditions .wb-leaf-op[aria-busy]")).to_have_count(0)
                 mode = page.locator("#wb-conditions .wb-leaf .wb-mode")
                 if mode.count():
                     mode.first.select_option("ref")

@@ -201,6 +201,7 @@ class BuilderPage:
             "scope": reverse(f"admin:{name('builder_scope')}", current_app=site),
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
             "check": reverse(f"admin:{name('builder_check')}", current_app=site),
+            "operators": reverse(f"admin:{name('builder_operators')}", current_app=site),
             "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
         workflow = self.workflow

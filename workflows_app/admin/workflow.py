@@ -28,7 +28,14 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from engine import InvalidDefinition
-from workflows_app.admin import endpoints, import_export, removal, sandbox, versions
+from workflows_app.admin import (
+    condition_rows,
+    endpoints,
+    import_export,
+    removal,
+    sandbox,
+    versions,
+)
 from workflows_app.admin.builder import BuilderPage
 from workflows_app.admin.filters import ArchivedFilter, TriggerFilter
 from workflows_app.admin.hygiene import RefuseNulQueryMixin
@@ -130,6 +137,8 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
             path("builder/cron/", wrap(endpoints.cron_view), name=self.url_name("builder_cron")),
             path("builder/check/", wrap(endpoints.check_view),
                  name=self.url_name("builder_check")),
+            path("builder/operators/", wrap(condition_rows.operators_view),
+                 name=self.url_name("builder_operators")),
             path("builder/autocomplete/", wrap(endpoints.autocomplete_view),
                  name=self.url_name("builder_autocomplete")),
             path("builder/test/sources/", wrap(sandbox.sources_view),

@@ -19,6 +19,13 @@
 
   WB.newLeaf = () => ({ref: "", op: ""});
 
+  /** The server's operator lists (HTML by request) for one scope: a new scope asks anew. */
+  const answers = new WeakMap();
+  WB.operatorAnswers = function (scope) {
+    if (!answers.has(scope)) answers.set(scope, new Map());
+    return answers.get(scope);
+  };
+
   /** "empty", "all", "any", "not", "leaf" or "invalid". */
   WB.conditionKind = function (node) {
     if (node === undefined || node === null) return "empty";
@@ -193,85 +200,159 @@
       ]);
     }
 
-    function valueSpec(ref, op) {
-      const entry = app.scope.resolve(ref || "", opts.stepIndex).entry;
-      const operator = app.scope.operators(entry).find((item) => item.name === op);
-      return operator ? operator.value : null;
-    }
+    /** The place of this editor's rows, as the server reads it ("" for the workflow's). */
+    const place = opts.stepIndex === null || opts.stepIndex === undefined
+      ? "" : String(opts.stepIndex);
 
-    function reconcileValue(node, before) {
-      const after = valueSpec(node.ref, node.op);
-      if (!after) {
-        delete node.value;
-      } else if (!before || before.type !== after.type || !("value" in node)) {
-        node.value = defaultValue(after);
-      }
-    }
-
+    /**
+     * A comparison row. The reference picker is the builder's; the operator list and
+     * the input of the value it compares with come from the server
+     * (`builder/operators/`, asked through htmx), which knows which operators a
+     * reference's type offers. Answers are kept per scope, so a redraw does not ask again.
+     */
     function renderLeaf(node, path, remove) {
       const row = h("div", {class: "wb-leaf-row"});
       const leaf = h("div", {class: "wb-leaf", dataset: {path}}, [row]);
-      const drawLeaf = () => WB.redraw(app, leaf, () => fillLeaf());
+      const opBox = h("div", {class: "wb-leaf-op", dataset: {path: WB.join(path, "op")}});
+      const valuePath = WB.join(path, "value");
+      const valueBox = h("div", {class: "wb-leaf-value", dataset: {path: valuePath}});
+      let current = null;  // what the server said: {op, offered, spec}
+      let pending = null;  // the question asked: {key, reconcile, before, focusKey}
 
-      function fillLeaf() {
-        row.replaceChildren();
-        const entry = app.scope.resolve(node.ref || "", opts.stepIndex).entry;
-        const operators = app.scope.operators(entry);
-        row.appendChild(h("div", {class: "wb-leaf-ref", dataset: {path: WB.join(path, "ref")}}, [
-          WB.refPicker(app, {
-            value: typeof node.ref === "string" ? node.ref : "", stepIndex: opts.stepIndex,
-            label: "Value to test", placeholder: "Choose what to test…", focus: path,
-            onChange: (ref) => {
-              const before = valueSpec(node.ref, node.op);
-              node.ref = ref;
-              const offered = app.scope.operators(app.scope.resolve(ref, opts.stepIndex).entry);
-              if (!offered.some((item) => item.name === node.op)) {
-                node.op = offered.length ? offered[0].name : "";
-              }
-              reconcileValue(node, before);
-              changed();
-              drawLeaf();
-            },
-          }),
-        ]));
-        const opSelect = h("select", {
-          class: "wb-op", "aria-label": "Comparison", dataset: {focus: `${path}|op`},
-        }, [h("option", {value: "", text: entry ? "Choose…" : "—"})]);
-        operators.forEach((operator) => opSelect.appendChild(h("option", {
-          value: operator.name, text: operator.label, title: operator.description || operator.name,
-        })));
-        if (node.op && !operators.some((operator) => operator.name === node.op)) {
-          opSelect.appendChild(h("option", {value: node.op, text: `${node.op} (not offered)`}));
-        }
-        opSelect.value = node.op || "";
-        opSelect.addEventListener("change", () => {
-          const before = valueSpec(node.ref, node.op);
-          node.op = opSelect.value;
-          reconcileValue(node, before);
-          changed();
-          drawLeaf();
-        });
-        row.appendChild(h("div", {class: "wb-leaf-op", dataset: {path: WB.join(path, "op")}}, [opSelect]));
-        const valuePath = WB.join(path, "value");
-        const operator = operators.find((item) => item.name === node.op);
-        const valueBox = h("div", {class: "wb-leaf-value", dataset: {path: valuePath}});
-        if (operator && operator.value) {
+      let drawn = null;  // the value description the value's input was built from
+
+      function drawValue() {
+        drawn = current && current.offered && current.spec ? JSON.stringify(current.spec) : null;
+        valueBox.replaceChildren();
+        if (current && current.offered && current.spec) {
           valueBox.appendChild(WB.valueEditor(app, {
-            spec: operator.value, value: node.value, path: valuePath, stepIndex: opts.stepIndex,
+            spec: current.spec, value: node.value, path: valuePath, stepIndex: opts.stepIndex,
             refs: true, keepEmpty: true, required: true, label: "Compare with",
             onChange: (value) => {
               node.value = value === undefined ? "" : value;
               changed();
             },
           }));
-        } else if (!operator && node.value !== undefined) {
+        } else if ((!current || !current.offered) && node.value !== undefined) {
           valueBox.appendChild(h("code", {text: JSON.stringify(node.value)}));
         }
-        row.appendChild(valueBox);
-        if (remove) row.appendChild(WB.iconButton("✕", "Remove this condition", remove));
       }
 
-      fillLeaf();
+      /** Take the server's fragment now in opBox; `before`: the value spec until now. */
+      function takeFragment(reconcile, before, focusKey) {
+        const select = opBox.querySelector("select.wb-op");
+        const data = opBox.querySelector("script[type='application/json']");
+        if (!select || !data) return;
+        current = JSON.parse(data.textContent);
+        let dirty = false;
+        let valueReset = false;
+        if ((node.op || "") !== current.op) {
+          node.op = current.op;  // the reference does not offer the operator it had
+          dirty = true;
+        }
+        if (reconcile) {
+          const after = current.offered ? current.spec : null;
+          if (!after) {
+            if ("value" in node) {
+              delete node.value;
+              dirty = valueReset = true;
+            }
+          } else if (!before || before.type !== after.type || !("value" in node)) {
+            node.value = defaultValue(after);
+            dirty = valueReset = true;
+          }
+        }
+        select.addEventListener("change", () => {
+          const previous = current && current.offered ? current.spec : null;
+          node.op = select.value;
+          changed();
+          loadOperators(true, previous);
+        });
+        // The same input as before (another operator comparing with the same type):
+        // kept as it is, with what is being typed in it.
+        const same = drawn !== null && valueBox.firstChild &&
+          drawn === JSON.stringify(current.offered ? current.spec : null);
+        if (valueReset || !same) drawValue();
+        if (dirty) changed();
+        app.decorate(leaf);
+        if (focusKey && (!document.activeElement || document.activeElement === document.body)) {
+          const next = leaf.querySelector(`[data-focus="${CSS.escape(focusKey)}"]`);
+          if (next) next.focus();
+        }
+      }
+
+      /** Ask the server for the operator list of the row's reference (or use its answer). */
+      function loadOperators(reconcile, before) {
+        const ref = typeof node.ref === "string" ? node.ref : "";
+        const values = {ref, op: node.op || "", at: place, path, pick: reconcile ? "1" : ""};
+        const active = document.activeElement;
+        const focusKey = active && leaf.contains(active) ? active.dataset.focus : null;
+        pending = null;
+        if (!ref || !window.htmx || !app.meta.urls.operators) {
+          current = {op: node.op || "", offered: false, spec: null};
+          opBox.replaceChildren(h("select", {
+            class: "wb-op", "aria-label": "Comparison", dataset: {focus: `${path}|op`},
+          }, [h("option", {value: "", text: "—"})]));
+          if (!ref && reconcile && "value" in node) {
+            delete node.value;
+            changed();
+          }
+          drawValue();
+          app.decorate(leaf);
+          return;
+        }
+        const cache = WB.operatorAnswers(app.scope);
+        const key = JSON.stringify(values);
+        if (cache.has(key)) {
+          opBox.innerHTML = cache.get(key);
+          takeFragment(reconcile, before, focusKey);
+          return;
+        }
+        opBox.setAttribute("aria-busy", "true");
+        opBox.replaceChildren(h("select", {
+          class: "wb-op", "aria-label": "Comparison", disabled: true,
+        }, [h("option", {value: "", text: "…"})]));
+        pending = {key, reconcile, before, focusKey};
+        const readonly = app.readonly;
+        // Sent once the row is on the page (htmx asks only for elements in it).
+        queueMicrotask(() => {
+          if (!opBox.isConnected || !pending || pending.key !== key) return;
+          window.htmx.ajax(readonly ? "GET" : "POST", app.meta.urls.operators, {
+            source: opBox, target: opBox, swap: "innerHTML",
+            values: {...values, definition: app.textarea.value},
+            headers: readonly ? {} : {"X-CSRFToken": app.csrfToken},
+          });
+        });
+      }
+
+      // The answer to the latest question only: an earlier one still on its way is ignored.
+      opBox.addEventListener("htmx:afterSwap", () => {
+        const data = opBox.querySelector("script[type='application/json']");
+        const asked = data ? JSON.parse(data.textContent).asked : null;
+        if (!pending || !asked || JSON.stringify(asked) !== pending.key) return;
+        const {key, reconcile, before, focusKey} = pending;
+        pending = null;
+        opBox.removeAttribute("aria-busy");
+        WB.operatorAnswers(app.scope).set(key, opBox.innerHTML);
+        takeFragment(reconcile, before, focusKey);
+      });
+
+      row.appendChild(h("div", {class: "wb-leaf-ref", dataset: {path: WB.join(path, "ref")}}, [
+        WB.refPicker(app, {
+          value: typeof node.ref === "string" ? node.ref : "", stepIndex: opts.stepIndex,
+          label: "Value to test", placeholder: "Choose what to test…", focus: path,
+          onChange: (ref) => {
+            const before = current && current.offered ? current.spec : null;
+            node.ref = ref;
+            changed();
+            loadOperators(true, before);
+          },
+        }),
+      ]));
+      row.appendChild(opBox);
+      row.appendChild(valueBox);
+      if (remove) row.appendChild(WB.iconButton("✕", "Remove this condition", remove));
+      loadOperators(false, null);
       return leaf;
     }
 

@@ -1,8 +1,9 @@
 /*
  * Workflow builder: the scope (what a workflow may refer to), reference pickers and
  * the "Insert variable" helper. The scope comes from the server (see
- * workflows_app/admin/scope.py): labelled, typed paths; the operators of each type;
- * and, for each type something may ask for, the paths whose type fits.
+ * workflows_app/admin/endpoints.py): labelled, typed paths and, for each type
+ * something may ask for, the paths whose type fits. The operators a path offers are
+ * the server's to list (workflows_app/admin/condition_rows.py).
  */
 (function (window) {
   "use strict";
@@ -67,15 +68,6 @@
       const extra = this.extra(where);
       return new Set([...(this.data.compatible[spec] || []),
         ...((extra && extra.compatible[spec]) || [])]);
-    }
-
-    /** The operators offered for a path, in the order the type lists them. */
-    operators(entry) {
-      if (!entry) return [];
-      const type = this.type(entry.type);
-      if (!type) return [];
-      const offered = new Set(entry.ops);
-      return type.operators.filter((operator) => offered.has(operator.name));
     }
 
     /** The listed entry of `path` and the rest of it when it goes into JSON data. */
