@@ -194,4 +194,8 @@ def test_a_duration_is_typed_in_words_and_checked_by_its_form_field() -> None:
     assert 'data-wb-value="duration"' in input_html(Duration())
     assert check_value(Duration(), "2 days") == []
     assert check_value(Duration(), "2 dayz") == [
-        'Enter a length of time such as "2 days" or "1 hour 30 minutes".']
+        'Enter a length of time such as "2 days" or "1 hour 30 minutes": unknown unit '
+        '"dayz" (use seconds, minutes, hours, days or weeks).']
+    assert check_value(Duration(), "99999999999 days") == [
+        'Enter a length of time such as "2 days" or "1 hour 30 minutes": longer than '
+        'ten years.']
