@@ -27,9 +27,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that start real `qcluster` processes (the `workers` fixture) get the
-    marker `processes`, so a run can choose them: ``-m processes`` or
-    ``-m "not processes"``."""
+    """Markers given by the fixtures a test uses, so a run can choose tests by them
+    (``-m processes``, ``-m "not e2e or asgi"``): `processes` for tests that start
+    real `qcluster` processes (the `workers` fixture), `asgi` for browser tests
+    against the ASGI server (live updates over the channel layer, `asgi_server`)."""
     for item in items:
-        if "workers" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "workers" in fixtures:
             item.add_marker(pytest.mark.processes)
+        if "asgi_server" in fixtures:
+            item.add_marker(pytest.mark.asgi)
