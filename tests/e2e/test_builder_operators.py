@@ -1,5 +1,6 @@
-"""A condition row's operators come from the server through htmx: the builder's
-script knows no type's operators (it asks `builder/operators/`)."""
+"""A condition row and its operators come from the server through htmx: the
+builder's script knows no type's operators (it asks `builder/condition-row/` and
+`builder/operators/`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from workflows_app.models import Workflow
 pytestmark = pytest.mark.e2e
 
 OPERATORS = "/builder/operators/"
+ROW = "/builder/condition-row/"
 
 
 def labels(select: Any) -> list[str]:
@@ -27,7 +29,8 @@ def test_choosing_a_number_offers_is_greater_than_from_the_server(
         page: Page, live_server: Any, ada: Any) -> None:  # noqa: F811
     problems = listen(page)
     start_order_workflow(page, live_server.url, "Big orders")
-    page.get_by_role("button", name="+ Add a condition").click()
+    with page.expect_response(lambda response: ROW in response.url):
+        page.get_by_role("button", name="+ Add a condition").click()  # the row: the server's
     leaf = page.locator("#wb-conditions .wb-leaf")
     with page.expect_response(lambda response: OPERATORS in response.url) as answer:
         leaf.get_by_label("Value to test").select_option(label="Total amount (Number)")

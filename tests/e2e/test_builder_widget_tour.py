@@ -136,6 +136,8 @@ def test_every_widget_opens_without_a_javascript_error(page: Page, live_server: 
 
         # -- conditions: every reference, every operator, every value input -----------------
         page.locator("#wb-conditions").get_by_role("button", name="+ Add a condition").click()
+        # The row comes from the server (htmx): wait for it.
+        expect(page.locator("#wb-conditions .wb-leaf-row[aria-busy]")).to_have_count(0)
         leaf = page.locator("#wb-conditions .wb-leaf").first
         references = every_option(leaf.get_by_label("Value to test"))
         assert len(references) > 5

@@ -153,3 +153,44 @@ def test_the_endpoint_needs_the_permission_to_see_or_edit_workflows(
 def test_a_broken_definition_is_a_clear_400(admin_client_: Client) -> None:
     response = admin_client_.post(OPERATORS, {"definition": "{nope", "ref": "record.id"})
     assert response.status_code == 400
+
+
+ROW = reverse("admin:workflows_app_workflow_builder_condition_row")
+
+
+def test_a_new_row_lists_what_its_place_may_test_by_label_and_type(
+        admin_client_: Client) -> None:
+    steps = [{"key": "mail", "type": "email.send", "params": {}},
+             {"key": "later", "type": "email.send", "params": {}}]
+    response = admin_client_.post(ROW, {"definition": definition(steps=steps), "ref": "",
+                                        "op": "", "path": "conditions"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'aria-label="Value to test"' in text
+    refs = options(response)
+    assert refs["record.total_amount"] == "Total amount (Number)"
+    assert not any(path.startswith("steps.") for path in refs)  # the workflow's conditions
+    # The second step's "run only if" may test the first step's outputs.
+    at_step = options(admin_client_.post(ROW, {"definition": definition(steps=steps),
+                                               "ref": "", "at": "1", "path": "x"}))
+    assert any(path.startswith("steps.mail.") for path in at_step)
+
+
+def test_a_row_shows_its_reference_and_operator_as_stored(admin_client_: Client) -> None:
+    response = admin_client_.post(ROW, {"definition": definition(),
+                                        "ref": "record.total_amount", "op": "gte",
+                                        "path": "conditions"})
+    text = response.content.decode()
+    assert re.search(r'<option value="record.total_amount"[^>]*selected', text)
+    assert re.search(r'<option value="gte"[^>]*selected[^>]*>is at least<', text)
+    gone = admin_client_.post(ROW, {"definition": definition(), "ref": "record.nothing",
+                                    "op": "eq", "path": "conditions"}).content.decode()
+    assert "Not available here" in gone  # kept, as stored, not dropped
+
+
+def test_the_row_endpoint_needs_the_permission_to_see_workflows(
+        django_user_model: Any) -> None:
+    user = django_user_model.objects.create_user("bo", "bo@example.com", "pw", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get(ROW, {"definition": definition()}).status_code == 403

@@ -202,6 +202,8 @@ class BuilderPage:
             "cron": reverse(f"admin:{name('builder_cron')}", current_app=site),
             "check": reverse(f"admin:{name('builder_check')}", current_app=site),
             "operators": reverse(f"admin:{name('builder_operators')}", current_app=site),
+            "conditionRow": reverse(f"admin:{name('builder_condition_row')}",
+                                    current_app=site),
             "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
         workflow = self.workflow

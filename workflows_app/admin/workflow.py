@@ -139,6 +139,8 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
                  name=self.url_name("builder_check")),
             path("builder/operators/", wrap(condition_rows.operators_view),
                  name=self.url_name("builder_operators")),
+            path("builder/condition-row/", wrap(condition_rows.row_view),
+                 name=self.url_name("builder_condition_row")),
             path("builder/autocomplete/", wrap(endpoints.autocomplete_view),
                  name=self.url_name("builder_autocomplete")),
             path("builder/test/sources/", wrap(sandbox.sources_view),

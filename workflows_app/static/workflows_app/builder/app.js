@@ -92,6 +92,8 @@
     structureChanged(options) {
       this.changed();
       if (this.readonly) return;
+      // Loading from now on (the page's rows are redrawn when the new scope comes).
+      this.root.dataset.scopeLoading = "true";
       if (options && options.immediate) this.refreshScope();
       else this.refreshScopeSoon();
     }

@@ -6,6 +6,8 @@
  * one comparison, shown as one row; groups appear only when a second condition is
  * added ("+ Condition (AND)" / "(OR)"). A group holding a single item at the top
  * ({"any": [{"all": [comparison]}]}) means that item, and is shown as it.
+ * Adding, removing and grouping rows is done here, on the tree; each comparison
+ * row is rendered by the server (see renderLeaf).
  */
 (function (window) {
   "use strict";
@@ -24,6 +26,14 @@
   WB.operatorAnswers = function (scope) {
     if (!answers.has(scope)) answers.set(scope, new Map());
     return answers.get(scope);
+  };
+  /** The same for whole rows (the reference picker and the operator list). */
+  const rows = new WeakMap();
+  /** The last answer for each row, whatever the scope: shown while a new one is asked. */
+  const lastRows = new Map();
+  WB.rowAnswers = function (scope) {
+    if (!rows.has(scope)) rows.set(scope, new Map());
+    return rows.get(scope);
   };
 
   /** "empty", "all", "any", "not", "leaf" or "invalid". */
@@ -82,9 +92,8 @@
             onclick: () => {
               opts.set(WB.newLeaf());
               changed();
+              container.dataset.focusNewRow = "true";  // once the server's row is in
               draw();
-              const select = container.querySelector(".wb-ref-select");
-              if (select) select.focus();
             },
           }),
         ]);
@@ -205,15 +214,18 @@
       ? "" : String(opts.stepIndex);
 
     /**
-     * A comparison row. The reference picker is the builder's; the operator list and
-     * the input of the value it compares with come from the server
-     * (`builder/operators/`, asked through htmx), which knows which operators a
-     * reference's type offers. Answers are kept per scope, so a redraw does not ask again.
+     * A comparison row. The row itself (what it tests and its operator list) comes
+     * from the server (`builder/condition-row/`, asked through htmx); when the
+     * reference or the operator changes, the operator list and the description of the
+     * value it compares with come from `builder/operators/`: the server knows which
+     * operators a reference's type offers. This script adds the value's input (from
+     * the server's HTML) and the remove button, and writes the definition. Answers are
+     * kept per scope, so a redraw does not ask again.
      */
     function renderLeaf(node, path, remove) {
       const row = h("div", {class: "wb-leaf-row"});
       const leaf = h("div", {class: "wb-leaf", dataset: {path}}, [row]);
-      const opBox = h("div", {class: "wb-leaf-op", dataset: {path: WB.join(path, "op")}});
+      let opBox = h("div", {class: "wb-leaf-op", dataset: {path: WB.join(path, "op")}});
       const valuePath = WB.join(path, "value");
       const valueBox = h("div", {class: "wb-leaf-value", dataset: {path: valuePath}});
       let current = null;  // what the server said: {op, offered, spec}
@@ -326,33 +338,116 @@
       }
 
       // The answer to the latest question only: an earlier one still on its way is ignored.
-      opBox.addEventListener("htmx:afterSwap", () => {
-        const data = opBox.querySelector("script[type='application/json']");
-        const asked = data ? JSON.parse(data.textContent).asked : null;
-        if (!pending || !asked || JSON.stringify(asked) !== pending.key) return;
-        const {key, reconcile, before, focusKey} = pending;
-        pending = null;
-        opBox.removeAttribute("aria-busy");
-        WB.operatorAnswers(app.scope).set(key, opBox.innerHTML);
-        takeFragment(reconcile, before, focusKey);
-      });
+      function answered(box, data) {
+        const script = box.querySelector(":scope > script[type='application/json']");
+        const asked = script ? JSON.parse(script.textContent).asked : null;
+        return Boolean(pending && asked && JSON.stringify(asked) === pending.key);
+      }
 
-      row.appendChild(h("div", {class: "wb-leaf-ref", dataset: {path: WB.join(path, "ref")}}, [
-        WB.refPicker(app, {
-          value: typeof node.ref === "string" ? node.ref : "", stepIndex: opts.stepIndex,
-          label: "Value to test", placeholder: "Choose what to test…", focus: path,
-          onChange: (ref) => {
-            const before = current && current.offered ? current.spec : null;
-            node.ref = ref;
-            changed();
-            loadOperators(true, before);
-          },
-        }),
-      ]));
-      row.appendChild(opBox);
-      row.appendChild(valueBox);
-      if (remove) row.appendChild(WB.iconButton("✕", "Remove this condition", remove));
-      loadOperators(false, null);
+      function listenForOperators() {
+        opBox.addEventListener("htmx:afterSwap", (event) => {
+          if (event.target !== opBox || !answered(opBox)) return;
+          const {key, reconcile, before, focusKey} = pending;
+          pending = null;
+          opBox.removeAttribute("aria-busy");
+          WB.operatorAnswers(app.scope).set(key, opBox.innerHTML);
+          takeFragment(reconcile, before, focusKey);
+        });
+      }
+
+      /** Bind the row the server rendered: its reference picker and operator list. */
+      function takeRow(focusKey) {
+        const select = row.querySelector("select.wb-ref-select");
+        const sub = row.querySelector("input.wb-subpath");
+        opBox = row.querySelector(".wb-leaf-op");
+        if (!select || !sub || !opBox) return;
+        listenForOperators();
+        const takesSub = () => {
+          const option = select.selectedOptions[0];
+          return Boolean(option && option.dataset.json);
+        };
+        const emit = () => {
+          const rest = takesSub() ? sub.value.trim().replace(/^\.+|\.+$/g, "") : "";
+          const ref = select.value ? (rest ? `${select.value}.${rest}` : select.value) : "";
+          const before = current && current.offered ? current.spec : null;
+          node.ref = ref;
+          changed();
+          loadOperators(true, before);
+        };
+        select.addEventListener("change", () => {
+          sub.value = "";
+          sub.hidden = !takesSub();
+          emit();
+        });
+        sub.addEventListener("change", emit);
+        row.appendChild(valueBox);
+        if (remove) row.appendChild(WB.iconButton("✕", "Remove this condition", remove));
+        takeFragment(false, null, focusKey);
+        if (container.dataset.focusNewRow) {
+          delete container.dataset.focusNewRow;
+          if (!app.readonly) select.focus();
+        }
+      }
+
+      /**
+       * Ask the server for the row (or use its answer for this scope). A row drawn
+       * again after the scope changed shows its last answer at once and is replaced
+       * only if the server's new answer differs (an open record search stays open).
+       */
+      function loadRow() {
+        const ref = typeof node.ref === "string" ? node.ref : "";
+        const values = {ref, op: node.op || "", at: place, path, pick: ""};
+        const key = JSON.stringify(values);
+        const cache = WB.rowAnswers(app.scope);
+        if (cache.has(key)) {
+          row.innerHTML = cache.get(key);
+          takeRow(null);
+          return;
+        }
+        // The row this one redraws may have the focus: it comes back once the row is in.
+        const active = document.activeElement;
+        const focus = active && active.dataset ? active.dataset.focus : "";
+        const focusKey = focus && focus.startsWith(`${path}|`) ? focus : null;
+        let shown = lastRows.get(key);
+        if (shown !== undefined) {
+          row.innerHTML = shown;
+          takeRow(null);
+        } else {
+          row.setAttribute("aria-busy", "true");
+        }
+        const scope = app.scope;
+        row.addEventListener("htmx:afterRequest", (event) => {
+          if (event.detail.elt !== row || !event.detail.successful) return;
+          const html = event.detail.xhr.responseText;
+          const answer = document.createElement("template");
+          answer.innerHTML = html;
+          const script = answer.content.querySelector(".wb-leaf-op > script[type='application/json']");
+          if (!script || JSON.stringify(JSON.parse(script.textContent).asked) !== key) return;
+          WB.rowAnswers(scope).set(key, html);
+          lastRows.set(key, html);
+          row.removeAttribute("aria-busy");
+          if (html === shown || !row.isConnected) return;
+          shown = html;
+          row.innerHTML = html;
+          takeRow(focusKey);
+        });
+        const readonly = app.readonly;
+        queueMicrotask(() => {
+          if (!row.isConnected) return;
+          // Swapped by the handler above: only when the answer differs from what is shown.
+          window.htmx.ajax(readonly ? "GET" : "POST", app.meta.urls.conditionRow, {
+            source: row, target: row, swap: "none",
+            values: {...values, definition: app.textarea.value},
+            headers: readonly ? {} : {"X-CSRFToken": app.csrfToken},
+          });
+        });
+      }
+
+      if (window.htmx && app.meta.urls.conditionRow) {
+        loadRow();
+      } else {
+        row.appendChild(h("p", {class: "wb-empty-text", text: "This condition needs the server."}));
+      }
       return leaf;
     }
 
