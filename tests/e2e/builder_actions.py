@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from workflows_app.models import Workflow
 
@@ -14,3 +14,10 @@ def save_and_activate(page: Page, name: str) -> Workflow:
     page.click("#wb-activate")
     expect(page.locator("#wb-active-state")).to_have_text("Active")
     return Workflow.objects.get(name=name)
+
+
+def fill_email_step(step: Locator, subject: str, to: str = "ops@example.com") -> None:
+    """Fill in the first step's e-mail (to, subject, a short body)."""
+    step.locator('[data-path="steps[0].params.to"] input').fill(to)
+    step.locator('[data-path="steps[0].params.subject"] textarea').fill(subject)
+    step.locator('[data-path="steps[0].params.body"] textarea').fill("Have a look.")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.builder_actions import fill_email_step
 from tests.e2e.test_builder import PASSWORD, log_in, wait_for_scope
 from workflows_app.models import Workflow
 
@@ -48,9 +49,7 @@ def test_a_condition_on_a_customer_picks_the_customer_by_name(
                  has=page.get_by_text("Send an e-mail", exact=True)).click()
     wait_for_scope(page)
     step = page.locator(".wb-step").last
-    step.locator('[data-path="steps[0].params.to"] input').fill("ops@example.com")
-    step.locator('[data-path="steps[0].params.subject"] textarea').fill("Grace ordered")
-    step.locator('[data-path="steps[0].params.body"] textarea').fill("Have a look.")
+    fill_email_step(step, "Grace ordered")
     page.click("#wb-save")
     expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
     saved = Workflow.objects.get(name="Grace's orders").live_version.definition

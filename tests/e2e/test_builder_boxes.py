@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.builder_actions import fill_email_step
 from tests.e2e.test_builder import PASSWORD, log_in, wait_for_scope
 from workflows_app.models import Workflow
 
@@ -117,9 +118,7 @@ def test_one_condition_is_one_row(page: Page, live_server: Any, ada: Any) -> Non
     leaf.get_by_label("Comparison").select_option(label="is at least")
     leaf.locator(".wb-leaf-value input[type=number]").fill("10000")
     step = add_step(page, "Send an e-mail")
-    step.locator('[data-path="steps[0].params.to"] input').fill("ops@example.com")
-    step.locator('[data-path="steps[0].params.subject"] textarea').fill("Big order")
-    step.locator('[data-path="steps[0].params.body"] textarea').fill("Have a look.")
+    fill_email_step(step, "Big order")
     page.click("#wb-save")
     expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
     definition = Workflow.objects.get(name="Big orders").live_version.definition

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine import step_registry
+from tests.e2e.builder_actions import fill_email_step
 from tests.e2e.test_builder_boxes import ada, add_step, start_order_workflow  # noqa: F401
 from tests.e2e.test_builder_widget_tour import listen
 from tests.workflows_app.test_builder_operators import Freezing, ReadThermometer, Temperature
@@ -46,9 +47,7 @@ def test_choosing_a_number_offers_is_greater_than_from_the_server(
     comparison.select_option(label="is greater than")
     leaf.locator(".wb-leaf-value input[type=number]").fill("500")
     step = add_step(page, "Send an e-mail")
-    step.locator('[data-path="steps[0].params.to"] input').fill("ops@example.com")
-    step.locator('[data-path="steps[0].params.subject"] textarea').fill("Big order")
-    step.locator('[data-path="steps[0].params.body"] textarea').fill("Have a look.")
+    fill_email_step(step, "Big order")
     page.click("#wb-save")
     expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
     definition = Workflow.objects.get(name="Big orders").live_version.definition

@@ -37,14 +37,6 @@ class PaintSign(StepType):
     params = (Param("colour", Colour(), "Colour"),)
 
 
-@pytest.fixture
-def admin_client_(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("ada", "ada@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_each_input_is_its_form_field_marked_with_how_it_reads_back() -> None:
     assert 'type="email"' in input_html(Email())
     assert 'data-wb-value="number"' in input_html(Number())
@@ -54,12 +46,12 @@ def test_each_input_is_its_form_field_marked_with_how_it_reads_back() -> None:
 
 
 def test_a_type_registered_with_a_form_field_is_rendered_in_the_builder_page(
-        admin_client_: Client) -> None:
+        admin_client: Client) -> None:
     register_form_field(Colour)(lambda value_type, **kwargs: forms.ChoiceField(
         choices=[("#ff0000", "Red"), ("#00aa00", "Green")], **kwargs))
     try:
         with step_registry.temporarily(PaintSign):
-            metadata = admin_client_.get(ADD).context["metadata"]
+            metadata = admin_client.get(ADD).context["metadata"]
     finally:
         form_field_registry.pop(Colour, None)
     steps = {item["key"]: item for group in metadata["steps"] for item in group["items"]}
@@ -70,22 +62,22 @@ def test_a_type_registered_with_a_form_field_is_rendered_in_the_builder_page(
 
 
 def test_the_values_compared_with_come_as_form_fields_from_the_scope_endpoint(
-        admin_client_: Client) -> None:
+        admin_client: Client) -> None:
     definition = {"schema_version": 1, "name": "x",
                   "trigger": {"type": "model.created", "model": "demo.order"}, "steps": []}
-    data = admin_client_.post(SCOPE, json.dumps(definition),
+    data = admin_client.post(SCOPE, json.dumps(definition),
                               content_type="application/json").json()
     email = next(op for op in data["types"]["Email"]["operators"] if op["name"] == "eq")
     assert 'type="email"' in email["value"]["input"]["html"]
 
 
-def test_the_public_catalogue_carries_no_html(admin_client_: Client) -> None:
+def test_the_public_catalogue_carries_no_html(admin_client: Client) -> None:
     from workflows_app.metadata import catalogue
 
     assert '"html"' not in json.dumps(catalogue())
 
 
-def test_saving_checks_each_value_with_its_form_field(admin_client_: Client) -> None:
+def test_saving_checks_each_value_with_its_form_field(admin_client: Client) -> None:
     from workflows_app.models import Workflow
 
     definition = {
@@ -95,7 +87,7 @@ def test_saving_checks_each_value_with_its_form_field(admin_client_: Client) -> 
             "to": ["ops@example.com", "ops at example"], "subject": "x{{ record.number }}",
             "body": "Have a look."}}],
     }
-    response = admin_client_.post(ADD, {"definition": json.dumps(definition)})
+    response = admin_client.post(ADD, {"definition": json.dumps(definition)})
     errors = {error["path"]: error for error in response.context["errors"]}
     assert errors["steps[0].params.to[1]"]["message"] == "Enter a valid email address."
     assert errors["steps[0].params.to[1]"]["place"].startswith("Step 1, Send an e-mail")
@@ -106,20 +98,20 @@ def test_saving_checks_each_value_with_its_form_field(admin_client_: Client) -> 
 CHECK = reverse("admin:workflows_app_workflow_builder_check")
 
 
-def test_the_check_endpoint_answers_with_the_form_fields_message(admin_client_: Client) -> None:
-    answer = admin_client_.post(CHECK, {"type": "Email", "value": "ops at example"},
+def test_the_check_endpoint_answers_with_the_form_fields_message(admin_client: Client) -> None:
+    answer = admin_client.post(CHECK, {"type": "Email", "value": "ops at example"},
                                 headers={"HX-Request": "true"})
     assert answer.status_code == 200
     assert answer.content.decode() == (
         '<span class="wb-local-error" role="alert">Enter a valid email address.</span>')
-    fine = admin_client_.post(CHECK, {"type": "Email", "value": "ops@example.com"},
+    fine = admin_client.post(CHECK, {"type": "Email", "value": "ops@example.com"},
                               headers={"HX-Request": "true"})
     assert fine.content == b""
     # A template is filled in when the step runs; an unknown type is the save's to check.
-    assert admin_client_.post(CHECK, {"type": "Email", "value": "{{ record.email }}"}
+    assert admin_client.post(CHECK, {"type": "Email", "value": "{{ record.email }}"}
                               ).json() == {"errors": []}
-    assert admin_client_.post(CHECK, {"type": "Nope[", "value": "x"}).json() == {"errors": []}
-    assert admin_client_.post(CHECK, {"type": "Number", "value": "twelve"}).json() == {
+    assert admin_client.post(CHECK, {"type": "Nope[", "value": "x"}).json() == {"errors": []}
+    assert admin_client.post(CHECK, {"type": "Number", "value": "twelve"}).json() == {
         "errors": ["Enter a number."]}
 
 
@@ -136,18 +128,18 @@ def test_the_check_endpoint_is_for_editors_only(django_user_model: Any) -> None:
     assert Client().post(CHECK, {"type": "Email", "value": "x"}).status_code == 302
 
 
-def test_inputs_ask_the_check_endpoint_only_for_editors(admin_client_: Client) -> None:
-    metadata = admin_client_.get(ADD).context["metadata"]
+def test_inputs_ask_the_check_endpoint_only_for_editors(admin_client: Client) -> None:
+    metadata = admin_client.get(ADD).context["metadata"]
     steps = {item["key"]: item for group in metadata["steps"] for item in group["items"]}
     to = steps["email.send"]["params"][0]["value_type"]["item"]["input"]["html"]
     assert f'hx-post="{CHECK}"' in to and 'form="wb-check-form"' in to
     definition = {"schema_version": 1, "name": "x",
                   "trigger": {"type": "model.created", "model": "demo.order"}, "steps": []}
-    viewer_scope = admin_client_.get(SCOPE, {"definition": json.dumps(definition)}).json()
+    viewer_scope = admin_client.get(SCOPE, {"definition": json.dumps(definition)}).json()
     assert "hx-post" not in json.dumps(viewer_scope)
 
 
-def test_saving_checks_compare_with_values_and_nested_steps(admin_client_: Client) -> None:
+def test_saving_checks_compare_with_values_and_nested_steps(admin_client: Client) -> None:
     definition = {
         "schema_version": 1, "name": "Nested", "description": "",
         "trigger": {"type": "model.created", "model": "demo.order"},
@@ -162,7 +154,7 @@ def test_saving_checks_compare_with_values_and_nested_steps(admin_client_: Clien
             {"label": "Accounts", "steps": [{"key": "bill", "type": "email.send", "params": {
                 "to": ["accounts@example.com"], "subject": "Bill", "body": "x"}}]}]}}],
     }
-    response = admin_client_.post(ADD, {"definition": json.dumps(definition)})
+    response = admin_client.post(ADD, {"definition": json.dumps(definition)})
     errors = {error["path"]: error["message"] for error in response.context["errors"]}
     assert errors["conditions.all[0].value"] == "Enter a number."
     assert errors["conditions.all[1].value[1]"] == "Enter a valid email address."
@@ -171,13 +163,13 @@ def test_saving_checks_compare_with_values_and_nested_steps(admin_client_: Clien
         "Enter a valid email address.")
 
 
-def test_record_inputs_search_as_staff_type_and_list_no_records(admin_client_: Client) -> None:
+def test_record_inputs_search_as_staff_type_and_list_no_records(admin_client: Client) -> None:
     from config.demo.models import Customer
 
     Customer.objects.create(name="Grace Hopper", email="grace@example.com")
     definition = {"schema_version": 1, "name": "x",
                   "trigger": {"type": "model.created", "model": "demo.order"}, "steps": []}
-    data = admin_client_.post(SCOPE, json.dumps(definition),
+    data = admin_client.post(SCOPE, json.dumps(definition),
                               content_type="application/json").json()
     is_customer = next(op for op in data["types"]["Record[demo.customer]"]["operators"]
                        if op["name"] == "eq")

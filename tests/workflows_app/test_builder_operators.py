@@ -70,16 +70,8 @@ def value_of(response: Any) -> dict[str, Any]:
     return json.loads(found.group(1))
 
 
-@pytest.fixture
-def admin_client_(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("ada", "ada@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_a_number_offers_greater_than_in_words_with_a_number_box(admin_client_: Client) -> None:
-    response = admin_client_.post(OPERATORS, {
+def test_a_number_offers_greater_than_in_words_with_a_number_box(admin_client: Client) -> None:
+    response = admin_client.post(OPERATORS, {
         "definition": definition(), "ref": "record.total_amount", "op": "", "pick": "1",
         "path": "conditions"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -92,8 +84,8 @@ def test_a_number_offers_greater_than_in_words_with_a_number_box(admin_client_: 
     assert value["asked"]["ref"] == "record.total_amount"
 
 
-def test_the_operator_chosen_gets_its_own_value_input(admin_client_: Client) -> None:
-    response = admin_client_.post(OPERATORS, {
+def test_the_operator_chosen_gets_its_own_value_input(admin_client: Client) -> None:
+    response = admin_client.post(OPERATORS, {
         "definition": definition(), "ref": "record.status", "op": "one_of"})
     assert options(response)["one_of"] == "is one of"
     value = value_of(response)
@@ -103,29 +95,29 @@ def test_the_operator_chosen_gets_its_own_value_input(admin_client_: Client) -> 
 
 
 def test_changes_are_offered_only_where_the_trigger_keeps_the_value_before(
-        admin_client_: Client) -> None:
-    response = admin_client_.post(OPERATORS, {
+        admin_client: Client) -> None:
+    response = admin_client.post(OPERATORS, {
         "definition": definition(), "ref": "event.id", "op": ""})
     offered = options(response)
     assert "gt" in offered
     assert "changed" not in offered
 
 
-def test_an_operator_the_reference_does_not_offer_stays_as_stored(admin_client_: Client) -> None:
-    response = admin_client_.post(OPERATORS, {
+def test_an_operator_the_reference_does_not_offer_stays_as_stored(admin_client: Client) -> None:
+    response = admin_client.post(OPERATORS, {
         "definition": definition(), "ref": "record.number", "op": "gt"})
     assert options(response)["gt"] == "gt (not offered)"
     assert value_of(response)["offered"] is False
 
 
 def test_a_projects_own_type_gets_its_operators_and_input_with_no_javascript(
-        admin_client_: Client) -> None:
+        admin_client: Client) -> None:
     Temperature.register_operator(Freezing)
     try:
         with step_registry.temporarily(ReadThermometer):
             steps = [{"key": "read", "type": "test.thermometer", "params": {}},
                      {"key": "mail", "type": "email.send", "params": {}}]
-            response = admin_client_.post(OPERATORS, {
+            response = admin_client.post(OPERATORS, {
                 "definition": definition(steps=steps), "ref": "steps.read.reading",
                 "op": "", "at": "1", "pick": "1"})
     finally:
@@ -150,8 +142,8 @@ def test_the_endpoint_needs_the_permission_to_see_or_edit_workflows(
     assert client.post(OPERATORS, query).status_code == 403  # editing needs more
 
 
-def test_a_broken_definition_is_a_clear_400(admin_client_: Client) -> None:
-    response = admin_client_.post(OPERATORS, {"definition": "{nope", "ref": "record.id"})
+def test_a_broken_definition_is_a_clear_400(admin_client: Client) -> None:
+    response = admin_client.post(OPERATORS, {"definition": "{nope", "ref": "record.id"})
     assert response.status_code == 400
 
 
@@ -159,10 +151,10 @@ ROW = reverse("admin:workflows_app_workflow_builder_condition_row")
 
 
 def test_a_new_row_lists_what_its_place_may_test_by_label_and_type(
-        admin_client_: Client) -> None:
+        admin_client: Client) -> None:
     steps = [{"key": "mail", "type": "email.send", "params": {}},
              {"key": "later", "type": "email.send", "params": {}}]
-    response = admin_client_.post(ROW, {"definition": definition(steps=steps), "ref": "",
+    response = admin_client.post(ROW, {"definition": definition(steps=steps), "ref": "",
                                         "op": "", "path": "conditions"})
     assert response.status_code == 200
     text = response.content.decode()
@@ -171,19 +163,19 @@ def test_a_new_row_lists_what_its_place_may_test_by_label_and_type(
     assert refs["record.total_amount"] == "Total amount (Number)"
     assert not any(path.startswith("steps.") for path in refs)  # the workflow's conditions
     # The second step's "run only if" may test the first step's outputs.
-    at_step = options(admin_client_.post(ROW, {"definition": definition(steps=steps),
+    at_step = options(admin_client.post(ROW, {"definition": definition(steps=steps),
                                                "ref": "", "at": "1", "path": "x"}))
     assert any(path.startswith("steps.mail.") for path in at_step)
 
 
-def test_a_row_shows_its_reference_and_operator_as_stored(admin_client_: Client) -> None:
-    response = admin_client_.post(ROW, {"definition": definition(),
+def test_a_row_shows_its_reference_and_operator_as_stored(admin_client: Client) -> None:
+    response = admin_client.post(ROW, {"definition": definition(),
                                         "ref": "record.total_amount", "op": "gte",
                                         "path": "conditions"})
     text = response.content.decode()
     assert re.search(r'<option value="record.total_amount"[^>]*selected', text)
     assert re.search(r'<option value="gte"[^>]*selected[^>]*>is at least<', text)
-    gone = admin_client_.post(ROW, {"definition": definition(), "ref": "record.nothing",
+    gone = admin_client.post(ROW, {"definition": definition(), "ref": "record.nothing",
                                     "op": "eq", "path": "conditions"}).content.decode()
     assert "Not available here" in gone  # kept, as stored, not dropped
 
