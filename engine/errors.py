@@ -10,11 +10,14 @@ class EngineError(Exception):
 
 
 class ValueParseError(EngineError, ValueError):
-    """A raw value could not be read as a type; `reason` says why in plain words."""
+    """A raw value could not be read as a type; `reason` says why in plain words
+    (naming the value and the type); `detail`, when given, is the why alone
+    ("longer than ten years"), for a message that names the value otherwise."""
 
-    def __init__(self, reason: str, *, path: str = "") -> None:
+    def __init__(self, reason: str, *, path: str = "", detail: str = "") -> None:
         self.reason = reason
         self.path = path
+        self.detail = detail
         super().__init__(f"{path}: {reason}" if path else reason)
 
 

@@ -214,7 +214,8 @@ class ValueType:
 
     def error(self, raw: object, reason: str) -> ValueParseError:
         """A `ValueParseError` that names the raw value and this type."""
-        return ValueParseError(f"{describe_raw(raw)} is not a valid {self.name}: {reason}")
+        return ValueParseError(f"{describe_raw(raw)} is not a valid {self.name}: {reason}",
+                               detail=reason)
 
 
 #: Every value type class, by name (`type_registry.get("Number")`).

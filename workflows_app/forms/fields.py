@@ -193,8 +193,7 @@ class DurationTextField(forms.CharField):
         try:
             self.value_type.parse(value)
         except ValueParseError as exc:
-            # The type's reason without the value it repeats ("longer than ten years").
-            why = exc.reason.partition(" is not a valid Duration: ")[2]
+            why = exc.detail  # the type's why, without the value ("longer than ten years")
             raise forms.ValidationError(
                 'Enter a length of time such as "2 days" or "1 hour 30 minutes"%(why)s.',
                 code="invalid", params={"why": f": {why}" if why else ""}) from exc
