@@ -147,6 +147,26 @@ def test_a_burst_of_saves_leaves_at_most_one_pending_wake_up(receiver, allow_loc
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_working_task_hands_its_worker_over_for_host_tasks_not_for_its_own():
+    """The engine's own waiting tasks (its successor and a parallel step's branch
+    wake-ups) do not make a working engine task hand its worker over; one host task
+    does."""
+    from workflows_app.execution.wakeups import enqueue_work, wake_several
+    from workflows_app.execution.work_loop import _Politeness
+
+    broker = get_broker()
+    broker.purge_queue()
+    assert enqueue_work()
+    wake_several(3)  # e.g. a parallel step with three branches
+    assert broker.queue_size() == 4
+    assert not _Politeness._tasks_waiting()
+
+    async_task("math.floor", 2.5, task_name="host task")
+    assert _Politeness._tasks_waiting()
+    broker.purge_queue()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_host_task_enqueued_after_a_burst_of_saves_finishes_quickly(receiver, workers):
     create_workflow("Notify", [http_step("notify", receiver.url("/notify"))])
     workers.start(1, q_workers=2)

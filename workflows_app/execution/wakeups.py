@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connections
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from workflows_app.conf import workflow_settings
@@ -81,15 +81,22 @@ brokers = _Brokers()
 
 
 def _take_pending_flag(cluster: str, *, force: bool = False) -> bool:
-    """Set the cluster's pending flag; False when a fresh one is already set."""
+    """Set the cluster's pending flag; False when a fresh one is already set.
+    `force`: the task is enqueued whatever is pending; with a fresh flag already set,
+    it is counted as an extra task."""
     now = timezone.now()
     query = PendingWakeUp.objects.filter(cluster=cluster)
-    if not force:
+    if force:
+        if query.filter(requested_at__gt=now - STALE_AFTER).update(
+                extra_tasks=F("extra_tasks") + 1):
+            return True  # one more beside the flagged one
+    else:
         current = query.values_list("requested_at", flat=True).first()
         if current is not None and current > now - STALE_AFTER:
             return False  # a task is waiting: it will see this change too
         query = query.filter(Q(requested_at__isnull=True) | Q(requested_at__lte=now - STALE_AFTER))
-    if query.update(requested_at=now):
+    # No fresh flag (or a stale one, whose tasks were lost): this task is the flagged one.
+    if query.update(requested_at=now, extra_tasks=0):
         return True
     if PendingWakeUp.objects.filter(cluster=cluster).exists():
         return False  # another process set it just now
@@ -107,7 +114,8 @@ def start_up_wake_up() -> bool:
     cluster = engine_cluster()
     try:
         if not brokers.get(cluster).queue_size():
-            PendingWakeUp.objects.filter(cluster=cluster).update(requested_at=None)
+            PendingWakeUp.objects.filter(cluster=cluster).update(requested_at=None,
+                                                                 extra_tasks=0)
     except Exception:
         logger.warning("could not look at the queue; enqueueing a sweep anyway", exc_info=True)
         return enqueue_work(force=True)
@@ -115,16 +123,28 @@ def start_up_wake_up() -> bool:
 
 
 def clear_pending_flag() -> None:
-    """Called by an engine task as it starts: later changes need a new task."""
-    PendingWakeUp.objects.filter(cluster=engine_cluster(), requested_at__isnull=False
-                                 ).update(requested_at=None)
+    """Called by an engine task as it starts: one engine task fewer waits. An extra
+    task (`wake_several`) takes one off the count; otherwise the flag is cleared, and
+    later changes need a new task."""
+    query = PendingWakeUp.objects.filter(cluster=engine_cluster())
+    if query.filter(extra_tasks__gt=0).update(extra_tasks=F("extra_tasks") - 1):
+        return
+    query.filter(requested_at__isnull=False).update(requested_at=None)
 
 
-def pending_wake_up() -> bool:
-    """Whether an engine task is waiting in the queue (by the flag)."""
-    requested = (PendingWakeUp.objects.filter(cluster=engine_cluster())
-                 .values_list("requested_at", flat=True).first())
-    return requested is not None and requested > timezone.now() - STALE_AFTER
+def engine_tasks_waiting() -> int:
+    """How many engine tasks wait in this cluster's queue, by the flag and the count
+    of extra tasks (both forgotten once older than `STALE_AFTER`: a lost task)."""
+    found = (PendingWakeUp.objects.filter(cluster=engine_cluster())
+             .values_list("requested_at", "extra_tasks").first())
+    if found is None:
+        return 0
+    requested, extra = found
+    if requested is None:
+        return 0
+    if requested <= timezone.now() - STALE_AFTER:
+        return 0
+    return 1 + int(extra or 0)
 
 
 def enqueue_work(*, force: bool = False) -> bool:

@@ -41,7 +41,7 @@ from workflows_app.execution.wakeups import (
     brokers,
     clear_pending_flag,
     engine_cluster,
-    pending_wake_up,
+    engine_tasks_waiting,
     wake_at,
     wake_soon,
 )
@@ -103,7 +103,9 @@ class _Politeness:
             return False
         if waiting == 0:
             return False
-        return waiting > (1 if pending_wake_up() else 0)  # our own successor is no reason
+        # The engine's own waiting tasks (its successor, a parallel step's branches)
+        # are no reason to hand the worker over.
+        return waiting > engine_tasks_waiting()
 
 
 def work(max_seconds: float | None = None) -> dict[str, object]:
