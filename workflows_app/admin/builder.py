@@ -204,6 +204,7 @@ class BuilderPage:
             "operators": reverse(f"admin:{name('builder_operators')}", current_app=site),
             "conditionRow": reverse(f"admin:{name('builder_condition_row')}",
                                     current_app=site),
+            "stepCard": reverse(f"admin:{name('builder_step_card')}", current_app=site),
             "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
         workflow = self.workflow

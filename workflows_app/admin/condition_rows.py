@@ -48,7 +48,8 @@ from workflows_app.metadata import builder_scope_metadata
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
 
-__all__ = ["ConditionRowForm", "available_entries", "offered_operators", "operators_view",
+__all__ = ["ConditionRowForm", "available_entries", "may_ask", "offered_operators",
+           "operators_view",
            "resolve_entry", "row_view"]
 
 #: Largest definition the endpoint reads (a bigger one is the save's to refuse).
@@ -181,7 +182,9 @@ class ConditionRowForm(forms.Form):
         self.takes_subpath = known and resolved is not None and bool(resolved.get("json"))
 
 
-def _may(model_admin: WorkflowAdmin, request: HttpRequest, *, edit: bool) -> bool:
+def may_ask(model_admin: WorkflowAdmin, request: HttpRequest, *, edit: bool) -> bool:
+    """Whether `request` may ask the builder's endpoints: to edit (POST), those who may
+    change or add workflows; to look (GET), those who may also only see them."""
     if edit:
         return (model_admin.has_change_permission(request)
                 or model_admin.has_add_permission(request))
@@ -194,7 +197,7 @@ class _Asked:
 
     def __init__(self, model_admin: WorkflowAdmin, request: HttpRequest) -> None:
         editing = request.method == "POST"
-        if not _may(model_admin, request, edit=editing):
+        if not may_ask(model_admin, request, edit=editing):
             raise PermissionDenied
         query = request.POST if editing else request.GET
         self.raw = query.get("definition", "")

@@ -34,6 +34,7 @@ from workflows_app.admin import (
     import_export,
     removal,
     sandbox,
+    step_cards,
     versions,
 )
 from workflows_app.admin.builder import BuilderPage
@@ -141,6 +142,8 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
                  name=self.url_name("builder_operators")),
             path("builder/condition-row/", wrap(condition_rows.row_view),
                  name=self.url_name("builder_condition_row")),
+            path("builder/step-card/", wrap(step_cards.card_view),
+                 name=self.url_name("builder_step_card")),
             path("builder/autocomplete/", wrap(endpoints.autocomplete_view),
                  name=self.url_name("builder_autocomplete")),
             path("builder/test/sources/", wrap(sandbox.sources_view),

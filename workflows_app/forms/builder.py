@@ -41,7 +41,16 @@ from workflows_app.forms.fields import (
 from workflows_app.forms.values import checks_typed_values
 from workflows_app.metadata import input_renderer
 
-__all__ = ["CHECK_FORM_ID", "VALUE_KINDS", "input_html", "rendering_inputs", "value_kind"]
+__all__ = [
+    "CHECK_FORM_ID",
+    "VALUE_KINDS",
+    "input_attrs",
+    "input_field",
+    "input_html",
+    "rendering_inputs",
+    "renders_input",
+    "value_kind",
+]
 
 #: The id of the builder page's form that checked inputs belong to (it holds the
 #: CSRF token only; see `workflows_app/admin/builder.html`).
@@ -74,14 +83,11 @@ def value_kind(field: forms.Field) -> str:
     return "text"
 
 
-def input_html(value_type: ValueType, check_url: str | None = None) -> str | None:
-    """The HTML of the input for one literal value of `value_type`, or None when the
-    builder edits it otherwise (lists, structures, records); with `check_url`, an
-    input that checks what is typed asks it on change (htmx)."""
-    if isinstance(value_type, _NOT_RENDERED):
-        return None
-    # Not required: the builder says what is missing itself, and keeps blank rows.
-    field = form_field_for(value_type, label=value_type.label, required=False)
+def input_attrs(value_type: ValueType, field: forms.Field,
+                check_url: str | None = None) -> dict[str, Any]:
+    """The attributes of the builder's input of `field` (the form field of
+    `value_type`): how its value reads back and, with `check_url`, the htmx request
+    that checks what is typed (for fields that check it)."""
     attrs: dict[str, Any] = {"data-wb-value": value_kind(field)}
     if check_url and checks_typed_values(field):
         attrs.update({
@@ -91,7 +97,30 @@ def input_html(value_type: ValueType, check_url: str | None = None) -> str | Non
             # Sent with the page's small check form (its CSRF token), not the builder's.
             "form": CHECK_FORM_ID,
         })
-    return str(field.widget.render("value", None, attrs=attrs))
+    return attrs
+
+
+def renders_input(value_type: ValueType) -> bool:
+    """Whether one literal of `value_type` is one input (not rows, fields or steps)."""
+    return not isinstance(value_type, _NOT_RENDERED)
+
+
+def input_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
+    """The form field of one literal of `value_type` in the builder: not required
+    (the builder says what is missing itself, and keeps blank rows)."""
+    kwargs.setdefault("label", value_type.label)
+    return form_field_for(value_type, required=False, **kwargs)
+
+
+def input_html(value_type: ValueType, check_url: str | None = None) -> str | None:
+    """The HTML of the input for one literal value of `value_type`, or None when the
+    builder edits it otherwise (lists, structures, records); with `check_url`, an
+    input that checks what is typed asks it on change (htmx)."""
+    if not renders_input(value_type):
+        return None
+    field = input_field(value_type)
+    return str(field.widget.render("value", None,
+                                   attrs=input_attrs(value_type, field, check_url)))
 
 
 @contextmanager

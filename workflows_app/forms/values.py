@@ -27,7 +27,7 @@ from workflows_app.forms.fields import form_field_for, search_records
 from workflows_app.metadata import trigger_scope
 
 __all__ = ["CHECKED_FIELDS", "ValuesForm", "check_value", "checks_typed_values",
-           "value_errors"]
+           "node_at", "value_errors"]
 
 #: Form fields whose `clean()` checks a literal typed in the builder: text (e-mail,
 #: web address, a project's own text fields) and numbers. Choices, records, dates
@@ -113,7 +113,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 _TOKEN = re.compile(r"[^.\[\]]+|\[\d+\]")
 
 
-def _at(data: Any, path: str) -> Any:
+def node_at(data: Any, path: str) -> Any:
     """The node of `data` at `path` (`steps[0].params.paths[1].steps[0]`), or None."""
     node = data
     for token in _TOKEN.findall(path):
@@ -180,7 +180,7 @@ def value_errors(definition: Any) -> list[DefinitionError]:
         scope, _ = trigger_scope(trigger)
         errors += _condition_errors(data["conditions"], scope, "conditions")
     for at, scope in step_scopes(data).items():
-        step = _mapping(_at(data, at))
+        step = _mapping(node_at(data, at))
         step_class = step_registry.find(step.get("type"))
         if step_class is not None:
             errors += ValuesForm(step_class.params, _mapping(step.get("params"))

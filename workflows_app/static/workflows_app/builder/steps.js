@@ -1,9 +1,14 @@
 /*
  * Workflow builder: the list of steps and the step catalogue.
  *
- * A step's card is generated from its metadata (workflows_app.metadata.step_metadata: each
- * param's value type): a key, an optional label, one input per param as its type
- * asks, and the options every step has (run only if, on error, retry). Nothing
+ * A step's card comes from the server (`builder/step-card/`, asked through htmx;
+ * workflows_app.admin.step_cards): a Django form built from the step type's
+ * metadata, with its label, key, a row per param (label, required marker, help and
+ * the input of its value type) and the options every step has (run only if, on
+ * error, retry). This script puts the cards in the list, shows the step's values
+ * in them, mounts the editors of values with structure (lists, references, nested
+ * steps, conditions) into the card's placeholders, and keeps the definition in
+ * sync; adding, moving and removing steps is done here, on the definition. Nothing
  * here knows a particular step.
  */
 (function (window) {
@@ -31,18 +36,18 @@
     return app.definition.steps;
   }
 
-  /** Add a step of `type` at the end; called by the catalogue's buttons. */
+  /** Add a step of `type` at the end; called by the catalogue's buttons. Its card
+   * comes from the server; its first input has the focus once it is in. */
   WB.steps.add = function (app, type) {
     const steps = stepsList(app);
     steps.push({key: WB.steps.newKey(type, allSteps(app.definition, [])), type, params: {}});
+    app.focusCard = WB.join("steps", steps.length - 1);
     app.structureChanged({immediate: true});
     app.render();
-    const cards = document.querySelectorAll(".wb-step");
-    const card = cards[cards.length - 1];
-    if (card) {
-      card.scrollIntoView({block: "nearest"});
-      const first = card.querySelector(".wb-step-body input, .wb-step-body select, .wb-step-body textarea");
-      if (first) first.focus();
+    const card = document.querySelector(`.wb-step[data-path="${CSS.escape(app.focusCard)}"]`);
+    if (card && !card.hasAttribute("aria-busy")) {
+      delete app.focusCard;
+      focusFirst(card);
     }
   };
 
@@ -99,92 +104,186 @@
     if (button && !button.disabled) button.focus();
   }
 
+  /**
+   * The server's step cards (`builder/step-card/`, HTML asked through htmx), by
+   * step type, place and the params the type does not declare. A card does not
+   * depend on the scope: once asked, a redraw takes it from here.
+   */
+  const cards = new Map();
+  /** Cards asked for and not answered yet, by key: the places waiting for each. */
+  const waiting = new Map();
+
+  function cardKey(step, path, meta) {
+    const declared = new Set(meta.params.map((param) => param.name));
+    const params = WB.isObject(step.params) ? step.params : {};
+    const unknown = Object.keys(params).filter((name) => !declared.has(name)).sort();
+    return JSON.stringify({type: step.type, at: path, unknown,
+      invalid: step.params !== undefined && !WB.isObject(step.params)});
+  }
+
   function stepCard(app, steps, step, index, where) {
     const path = WB.join(where.path, index);
-    let card = null;
     const meta = WB.isObject(step) ? app.stepMeta(step.type) : null;
-    const title = meta ? meta.label : (WB.isObject(step) ? `Unknown step “${step.type}”` : "Not a step");
-    const header = h("div", {class: "wb-step-header"}, [
+    const card = h("li", {class: "wb-step", dataset: {path, stepType: WB.isObject(step) ? String(step.type) : ""}});
+    const place = {app, steps, step, index, where, path, meta, card};
+    if (!meta || !window.htmx || !app.meta.urls.stepCard) {
+      strangeCard(place);
+      return card;
+    }
+    const key = cardKey(step, path, meta);
+    if (cards.has(key)) {
+      card.innerHTML = cards.get(key);
+      bindCard(place);
+      return card;
+    }
+    // Asked once: a card drawn again while the answer is on its way waits for it.
+    card.setAttribute("aria-busy", "true");
+    card.appendChild(h("div", {class: "wb-step-header"}, [
+      h("span", {class: "wb-step-number", text: String(index + 1)}),
+      h("span", {class: "wb-step-title"}, [h("strong", {text: meta.label}), " …"])]));
+    if (waiting.has(key)) {
+      waiting.get(key).push(place);
+      return card;
+    }
+    waiting.set(key, [place]);
+    card.addEventListener("htmx:afterRequest", (event) => {
+      if (event.detail.elt !== card) return;
+      const places = waiting.get(key) || [];
+      waiting.delete(key);
+      if (!event.detail.successful) return;
+      cards.set(key, event.detail.xhr.responseText);
+      places.filter((item) => item.card.isConnected).forEach((item) => {
+        item.card.removeAttribute("aria-busy");
+        item.card.innerHTML = cards.get(key);
+        bindCard(item);
+        app.decorate(item.card);
+        if (app.focusCard === item.path) {
+          delete app.focusCard;
+          focusFirst(item.card);
+        }
+      });
+    });
+    const readonly = app.readonly;
+    // Sent once the card is on the page (htmx asks only for elements in it).
+    queueMicrotask(() => {
+      if (!card.isConnected) {
+        waiting.delete(key);
+        return;
+      }
+      window.htmx.ajax(readonly ? "GET" : "POST", app.meta.urls.stepCard, {
+        source: card, target: card, swap: "none",
+        values: {type: step.type, at: path, definition: app.textarea.value},
+        headers: readonly ? {} : {"X-CSRFToken": app.csrfToken},
+      });
+    });
+    return card;
+  }
+
+  function focusFirst(card) {
+    card.scrollIntoView({block: "nearest"});
+    const first = card.querySelector(".wb-step-body input, .wb-step-body select, .wb-step-body textarea");
+    if (first) first.focus();
+  }
+
+  /** The header's buttons: move up and down, remove (structural, on the definition). */
+  function bindTools(place) {
+    const {app, steps, index, where, card} = place;
+    const up = card.querySelector(".wb-step-tools [data-action=up]");
+    const down = card.querySelector(".wb-step-tools [data-action=down]");
+    const remove = card.querySelector(".wb-step-tools [data-action=remove]");
+    up.disabled = index === 0;
+    down.disabled = index === steps.length - 1;
+    up.addEventListener("click", () => move(app, steps, index, -1, where, card));
+    down.addEventListener("click", () => move(app, steps, index, 1, where, card));
+    remove.addEventListener("click", () => {
+      steps.splice(index, 1);
+      if (where.top) {
+        WB.drafts.renumberSteps(app, (old) => (old === index ? null : (old > index ? old - 1 : old)));
+      }
+      where.changed();
+      app.structureChanged({immediate: true});
+      app.render();
+    });
+  }
+
+  /** A step whose type is not known here (or not a step): shown as it is, removable. */
+  function strangeCard(place) {
+    const {step, index, card} = place;
+    const title = WB.isObject(step) ? `Unknown step “${step.type}”` : "Not a step";
+    const icon = (text, label, action, extra) => h("button", {type: "button",
+      class: `wb-icon-button wb-edit-only ${extra}`, title: label, "aria-label": label, text,
+      dataset: {action}});
+    card.append(h("div", {class: "wb-step-header"}, [
       h("span", {class: "wb-step-number", text: String(index + 1)}),
       h("span", {class: "wb-step-title"}, [h("strong", {text: title}),
         WB.isObject(step) ? h("code", {class: "wb-step-type", text: String(step.type)}) : null]),
       h("span", {class: "wb-step-tools"}, [
-        WB.iconButton("↑", `Move step ${index + 1} up`, () => move(app, steps, index, -1, where, card), "wb-move-up"),
-        WB.iconButton("↓", `Move step ${index + 1} down`, () => move(app, steps, index, 1, where, card), "wb-move-down"),
-        WB.iconButton("✕", `Remove step ${index + 1}`, () => {
-          steps.splice(index, 1);
-          if (where.top) {
-            WB.drafts.renumberSteps(app, (old) => (old === index ? null : (old > index ? old - 1 : old)));
-          }
-          where.changed();
-          app.structureChanged({immediate: true});
-          app.render();
-        }, "wb-remove-step"),
+        icon("↑", `Move step ${index + 1} up`, "up", "wb-move-up"),
+        icon("↓", `Move step ${index + 1} down`, "down", "wb-move-down"),
+        icon("✕", `Remove step ${index + 1}`, "remove", "wb-remove-step"),
       ]),
-    ]);
-    const tools = header.querySelectorAll(".wb-move-up, .wb-move-down");
-    tools[0].disabled = index === 0;
-    tools[1].disabled = index === steps.length - 1;
-    const body = h("div", {class: "wb-step-body"});
-    if (!WB.isObject(step)) {
-      body.appendChild(h("code", {text: JSON.stringify(step)}));
-    } else {
-      fillBody(app, body, step, where.scopeIndex(index), path, meta);
-    }
-    card = h("li", {class: "wb-step", dataset: {path, stepType: WB.isObject(step) ? String(step.type) : ""}},
-      [header, body]);
-    return card;
+    ]), h("div", {class: "wb-step-body"}, [h("code", {text: JSON.stringify(step)})]));
+    bindTools(place);
   }
 
-  function fillBody(app, body, step, index, path, meta) {
-    if (meta && meta.description) {
-      body.appendChild(h("p", {class: "wb-step-description", text: meta.description}));
-    }
-    const keyInput = h("input", {
-      type: "text", class: "vTextField wb-step-key", value: WB.display(step.key),
-      dataset: {focus: `${path}.key|value`}, spellcheck: "false",
-      onchange: (event) => {
-        step.key = event.target.value.trim();
-        app.structureChanged();
-      },
+  /**
+   * The server's card, bound to its step: the step's values shown in its inputs,
+   * each param's editor mounted into its placeholder (`[data-param]`, holding the
+   * input the server rendered for one literal of the param's type), and every change
+   * written to the definition.
+   */
+  function bindCard(place) {
+    const {app, step, card, path, meta} = place;
+    const scopeIndex = place.where.scopeIndex(place.index);
+    bindTools(place);
+    // The inputs are the card's, not the builder form's (the definition is).
+    card.querySelectorAll(".wb-step-body [name]").forEach((node) => {
+      if (!node.closest(".wb-param-input")) node.removeAttribute("name");
     });
-    const labelId = WB.uid("wb-label");
-    body.appendChild(WB.row({
-      label: "Label", path: WB.join(path, "label"), id: labelId,
-      help: "A name for this step, shown in run history and in messages.",
-      control: h("input", {
-        type: "text", class: "vTextField wb-step-label", value: WB.display(step.label),
-        dataset: {focus: `${path}.label|value`},
-        placeholder: meta ? meta.label : "",
-        oninput: (event) => {
-          const before = step.label;
-          if (event.target.value) step.label = event.target.value;
-          else delete step.label;
-          if (WB.steps.followLabel(app, step, before)) {
-            keyInput.value = step.key;
-            app.structureChanged();
-          } else {
-            app.changed();
-          }
-        },
-      }),
-    }));
-    body.appendChild(keyRow(step, path, keyInput));
-    const paramsPath = WB.join(path, "params");
-    if (step.params !== undefined && !WB.isObject(step.params)) {
-      body.appendChild(h("div", {class: "wb-invalid-condition", dataset: {path: paramsPath}},
-        ["Params are not an object: ", h("code", {text: JSON.stringify(step.params)})]));
-      return;
-    }
+    const keyInput = card.querySelector(".wb-step-key");
+    keyInput.value = WB.display(step.key);
+    keyInput.addEventListener("change", () => {
+      step.key = keyInput.value.trim();
+      app.structureChanged();
+    });
+    const labelInput = card.querySelector(".wb-step-label");
+    labelInput.value = WB.display(step.label);
+    labelInput.addEventListener("input", () => {
+      const before = step.label;
+      if (labelInput.value) step.label = labelInput.value;
+      else delete step.label;
+      if (WB.steps.followLabel(app, step, before)) {
+        keyInput.value = step.key;
+        app.structureChanged();
+      } else {
+        app.changed();
+      }
+    });
+    const invalid = card.querySelector("[data-params-value]");
+    if (invalid) invalid.textContent = JSON.stringify(step.params);
+    else mountParams(app, card, step, scopeIndex, meta);
+    bindOptions(app, card, step, scopeIndex, path);
+  }
+
+  function mountParams(app, card, step, index, meta) {
     // Attached to the step on the first change only: rendering never edits the definition.
     const params = WB.isObject(step.params) ? step.params : {};
-    const declared = meta ? meta.params : [];
-    const paramsBox = h("div", {class: "wb-params", dataset: {path: paramsPath}});
-    declared.forEach((param) => {
-      const paramPath = WB.join(paramsPath, param.name);
-      const id = WB.uid("wb-param");
+    card.querySelectorAll(".wb-param-input[data-param]").forEach((slot) => {
+      const param = meta.params.find((item) => item.name === slot.dataset.param);
+      if (!param) return;
+      const row = slot.closest("[data-path]");
+      // Its id goes to the editor's first input (labelFor): the mode select, if any.
+      slot.querySelectorAll("[id]").forEach((node) => node.removeAttribute("id"));
+      const html = slot.innerHTML.trim() || null;
+      // The input the server rendered for one literal (of a list: of one item).
+      let spec = param.value_type;
+      if (html && "item" in slot.dataset && spec.item) {
+        spec = {...spec, item: {...spec.item, input: {...spec.item.input, html}}};
+      } else if (html) {
+        spec = {...spec, input: {...spec.input, html}};
+      }
       const editor = WB.valueEditor(app, {
-        spec: param.value_type, value: params[param.name], path: paramPath, stepIndex: index,
+        spec, value: params[param.name], path: row.dataset.path, stepIndex: index,
         refs: true, required: param.required && param.default === null, label: param.label,
         param, siblings: params,
         onChange: (value) => {
@@ -199,40 +298,32 @@
           }
         },
       });
-      const help = WB.helpText(param);
-      paramsBox.appendChild(WB.row({
-        label: param.label, path: paramPath, id, help, control: editor,
-        required: param.required && param.default === null,
-      }));
+      slot.replaceWith(editor);
+      labelFor(row, editor);
     });
-    Object.keys(params).filter((name) => !declared.some((param) => param.name === name))
-      .forEach((name) => {
-        const paramPath = WB.join(paramsPath, name);
-        paramsBox.appendChild(WB.row({
-          label: name, path: paramPath, extraClass: "wb-unknown-param",
-          help: meta ? "This step has no such input; remove it." : "",
-          control: h("span", {}, [h("code", {text: JSON.stringify(params[name])}),
-            WB.iconButton("✕", `Remove ${name}`, () => {
-              delete params[name];
-              app.changed();
-              app.render();
-            })]),
-        }));
-      });
-    body.appendChild(paramsBox);
-    body.appendChild(optionsBox(app, step, index, path));
+    card.querySelectorAll("[data-unknown-param]").forEach((code) => {
+      const name = code.dataset.unknownParam;
+      code.textContent = JSON.stringify(params[name]);
+      const button = code.parentNode.querySelector("[data-remove-param]");
+      if (button) {
+        button.addEventListener("click", () => {
+          delete params[name];
+          app.changed();
+          app.render();
+        });
+      }
+    });
   }
 
-  /** The step key, under "Advanced": derived from the label until edited by hand. */
-  function keyRow(step, path, keyInput) {
-    const details = h("details", {class: "wb-step-advanced"});
-    details.appendChild(h("summary", {text: "Advanced: step key"}));
-    details.appendChild(WB.row({
-      label: "Key", path: WB.join(path, "key"), required: true, id: WB.uid("wb-key"),
-      help: "Made from the label. Later steps use this step’s results as steps.<key>.…",
-      control: keyInput,
-    }));
-    return details;
+  /** The row's label names the editor's first input (as Django admin's rows do). */
+  function labelFor(row, editor) {
+    const label = row.querySelector(".wb-row-inner > label");
+    const field = editor.matches("input, select, textarea") ? editor
+      : editor.querySelector("input, select, textarea");
+    if (!label) return;
+    if (field && !field.id) field.id = label.htmlFor;
+    else if (field) label.htmlFor = field.id;
+    else label.removeAttribute("for");
   }
 
   /** "Order confirmed!" -> "order_confirmed". */
@@ -263,13 +354,14 @@
     return true;
   };
 
-  function optionsBox(app, step, index, path) {
-    const hasOptions = step.when !== undefined || step.on_error !== undefined || step.retry !== undefined;
-    const details = h("details", {class: "wb-step-options", open: hasOptions});
-    details.appendChild(h("summary", {text: "Options: run only if…, on error, retries"}));
+  /** "Run only if…", "If it fails" and the retries, in the server's card. */
+  function bindOptions(app, card, step, index, path) {
+    const details = card.querySelector(".wb-step-options");
+    details.open = step.when !== undefined || step.on_error !== undefined || step.retry !== undefined;
 
     const whenPath = WB.join(path, "when");
-    const whenBox = h("div", {class: "wb-when"});
+    const whenBox = card.querySelector(".wb-when");
+    const toggle = card.querySelector(`[data-focus="${CSS.escape(`${whenPath}|toggle`)}"]`);
     const drawWhen = () => {
       whenBox.replaceChildren();
       if (step.when === undefined) return;
@@ -287,27 +379,16 @@
         path: whenPath, stepIndex: index, emptyText: "No condition: the step always runs.",
       }));
     };
-    const toggle = h("input", {
-      type: "checkbox", checked: step.when !== undefined, "aria-label": "Only run this step if",
-      dataset: {focus: `${whenPath}|toggle`},
-      onchange: (event) => {
-        if (event.target.checked) step.when = WB.newLeaf();
-        else delete step.when;
-        app.changed();
-        WB.redraw(app, whenBox, drawWhen);
-      },
+    toggle.checked = step.when !== undefined;
+    toggle.addEventListener("change", () => {
+      if (toggle.checked) step.when = WB.newLeaf();
+      else delete step.when;
+      app.changed();
+      WB.redraw(app, whenBox, drawWhen);
     });
     drawWhen();
-    details.appendChild(h("div", {class: "form-row wb-row", dataset: {path: whenPath}}, [
-      h("label", {class: "wb-inline-label"}, [toggle, " Only run this step if…"]),
-      whenBox,
-    ]));
 
-    const onErrorId = WB.uid("wb-on-error");
-    const onError = h("select", {id: onErrorId, dataset: {focus: `${path}.on_error|value`}}, [
-      h("option", {value: "stop", text: "Stop the workflow (the run fails)"}),
-      h("option", {value: "continue", text: "Continue with the next step"}),
-    ]);
+    const onError = card.querySelector(`[data-focus="${CSS.escape(`${path}.on_error|value`)}"]`);
     const known = ["stop", "continue"].includes(step.on_error);
     if (step.on_error !== undefined && !known) {
       onError.appendChild(h("option", {value: "__other", text: `${WB.display(step.on_error)} (invalid)`}));
@@ -319,39 +400,20 @@
       else step.on_error = onError.value;
       app.changed();
     });
-    details.appendChild(WB.row({label: "If it fails", path: WB.join(path, "on_error"),
-      id: onErrorId, control: onError}));
 
-    const retryPath = WB.join(path, "retry");
     const retry = WB.isObject(step.retry) ? step.retry : {};
-    const retryInput = (name, label, placeholder) => h("input", {
-      type: "number", min: "0", step: name === "max_attempts" ? "1" : "any",
-      class: "vIntegerField", placeholder, "aria-label": label,
-      value: WB.display(retry[name]), dataset: {focus: `${retryPath}.${name}|value`},
-      oninput: (event) => {
-        const text = event.target.value.trim();
+    ["max_attempts", "backoff_seconds"].forEach((name) => {
+      const input = card.querySelector(`[data-focus="${CSS.escape(`${path}.retry.${name}|value`)}"]`);
+      input.value = WB.display(retry[name]);
+      input.addEventListener("input", () => {
+        const text = input.value.trim();
         if (!WB.isObject(step.retry)) step.retry = retry;
         if (text === "") delete retry[name];
         else retry[name] = Number.isFinite(Number(text)) ? Number(text) : text;
         if (!Object.keys(retry).length) delete step.retry;
         app.changed();
-      },
+      });
     });
-    details.appendChild(h("div", {class: "form-row wb-row", dataset: {path: retryPath}}, [
-      h("div", {class: "flex-container wb-row-inner"}, [
-        h("label", {text: "Retry:"}),
-        h("div", {class: "wb-control wb-retry"}, [
-          h("span", {dataset: {path: WB.join(retryPath, "max_attempts")}}, [
-            retryInput("max_attempts", "Attempts in all", "1"), " attempts in all, ",
-          ]),
-          h("span", {dataset: {path: WB.join(retryPath, "backoff_seconds")}}, [
-            retryInput("backoff_seconds", "Seconds between attempts", "0"), " seconds apart",
-          ]),
-          h("div", {class: "help", text: "How often to try the step before giving up."}),
-        ]),
-      ]),
-    ]));
-    return details;
   }
 
   /** "+ Add a step…": a select of every step type, grouped as in the catalogue. */
