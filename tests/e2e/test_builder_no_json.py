@@ -146,3 +146,46 @@ def test_an_http_body_built_from_rows_sends_numbers_as_numbers(
     assert sent == {"order": "Order W-7", "total": 1250.5, "urgent": True}
     assert isinstance(sent["total"], float)
     assert request.headers["x-shop"] == "north"
+
+
+def test_a_new_webhook_workflow_takes_a_request_already_received_as_its_sample(
+        page: Page, live_server: Any, ada: Any) -> None:
+    from django.urls import reverse
+
+    from tests.workflows_app.test_webhook_samples import alert_definition
+    from workflows_app.services import save_definition
+
+    monitoring = save_definition({**alert_definition(sample=None), "name": "Monitoring"},
+                                 activate=True).workflow
+    hook = live_server.url + reverse("workflows_app:webhook", args=[monitoring.webhook_token])
+    delivered = {"alert": {"severity": "warning", "service": "search", "count": 2,
+                           "api_token": "tok_live_9"}}
+    assert page.request.post(hook, data=delivered).ok
+
+    # A workflow that is not saved yet: the request the other one received is offered.
+    log_in(page, live_server.url, "ada", ADD)
+    page.fill("#id_name", "Search alerts")
+    page.get_by_label("A webhook is received").check()
+    wait_for_scope(page)
+    picker = page.get_by_label("Use a request already received")
+    option = picker.locator("option", has_text='Received by "Monitoring"')
+    expect(option).to_have_count(1)
+    expect(option).to_contain_text('"severity":"warning"')  # what it carried
+    picker.select_option(value=option.get_attribute("value"))
+    wait_for_scope(page)
+    expect(page.locator(".wb-sample-fields")).to_contain_text("Alert \u203a Service (Text)")
+
+    page.get_by_role("button", name="+ Add a condition").click()
+    leaf = page.locator("#wb-conditions .wb-leaf")
+    leaf.get_by_label("Value to test").select_option(label="Alert \u203a Count (Number)")
+    leaf.get_by_label("Comparison").select_option(label="is greater than")
+    leaf.locator(".wb-leaf-value input").fill("1")
+    step = add_step(page, "Send an e-mail")
+    step.locator('[data-path="steps[0].params.to"] input').fill("search@example.com")
+    step.locator('[data-path="steps[0].params.subject"] textarea').fill("Search alert")
+    step.locator('[data-path="steps[0].params.body"] textarea').fill("Have a look.")
+    workflow = save_and_activate(page, "Search alerts")
+    definition = workflow.live_version.definition
+    assert definition["trigger"]["sample"] == {"alert": {**delivered["alert"],
+                                                         "api_token": ""}}
+    assert definition["conditions"] == {"ref": "payload.alert.count", "op": "gt", "value": 1}

@@ -117,3 +117,38 @@ def test_requests_received_are_offered_as_samples_with_secrets_blanked() -> None
     assert received_url in page.content.decode()
     viewer = client_for(make_user("viewer", "view_workflow"))
     assert viewer.get(received_url).status_code == 403
+
+
+ANY_URL = "/admin/workflows_app/workflow/webhook/received/"
+
+
+def test_a_draft_may_take_a_request_received_by_any_webhook_workflow_it_may_change() -> None:
+    alerts = save_definition({**alert_definition(sample=None), "name": "Monitoring alerts"},
+                             activate=True).workflow
+    deliver(Client(), alerts.webhook_token, SAMPLE)
+    assert reverse("admin:workflows_app_workflow_webhook_received_any") == ANY_URL
+    editor = client_for(make_user("editor", "view_workflow", "add_workflow",
+                                  "change_workflow"))
+    received = editor.get(ANY_URL).json()["received"]
+    assert [(item["workflow"], item["sample"]) for item in received] == [
+        ("Monitoring alerts", {"alert": {**SAMPLE["alert"], "api_token": ""}})]
+    # The add page (and a saved workflow with another trigger) is told where to look.
+    assert ANY_URL in editor.get(reverse("admin:workflows_app_workflow_add")).content.decode()
+    other = save_definition({
+        "schema_version": 1, "name": "Nightly",
+        "trigger": {"type": "schedule", "cron": "0 9 * * *"},
+        "steps": [{"key": "tell", "type": "email.send", "params": {
+            "to": ["ops@example.com"], "subject": "Morning", "body": "Hello"}}]}).workflow
+    page = editor.get(reverse("admin:workflows_app_workflow_change", args=[other.pk]))
+    assert ANY_URL in page.content.decode()
+
+
+def test_requests_received_are_not_offered_to_people_who_may_not_change_workflows() -> None:
+    alerts = save_definition(alert_definition(sample=None), activate=True).workflow
+    deliver(Client(), alerts.webhook_token, SAMPLE)
+    viewer = client_for(make_user("viewer", "view_workflow"))
+    assert viewer.get(ANY_URL).status_code == 403
+    adder = client_for(make_user("adder", "view_workflow", "add_workflow"))
+    assert adder.get(ANY_URL).status_code == 403
+    page = adder.get(reverse("admin:workflows_app_workflow_add"))
+    assert page.status_code == 200 and ANY_URL not in page.content.decode()

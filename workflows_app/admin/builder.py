@@ -207,6 +207,10 @@ class BuilderPage:
             "stepCard": reverse(f"admin:{name('builder_step_card')}", current_app=site),
             "autocomplete": reverse(f"admin:{name('builder_autocomplete')}", current_app=site),
         }
+        if self.can_edit() and self.model_admin.has_change_permission(self.request):
+            # What a draft may call before it is saved with its trigger.
+            for draft_admin in trigger_admins.values():
+                urls.update(draft_admin().draft_urls(self.model_admin))
         workflow = self.workflow
         admin_class = trigger_admins.find(workflow.trigger_type) if workflow else None
         if workflow is not None and admin_class is not None and self.can_edit():

@@ -166,6 +166,13 @@ class TriggerAdmin:
         `webhook_received`: the requests a webhook workflow has received)."""
         return {}
 
+    def draft_urls(self, model_admin: ModelAdmin) -> dict[str, str]:
+        """Addresses the builder's scripts may call while the draft has this trigger
+        but the workflow is not saved with it yet (the add page, or a trigger switched
+        in the draft), by name (e.g. `webhook_received_any`). Given to people who
+        may change workflows."""
+        return {}
+
 
 #: The `TriggerAdmin` of each trigger that has one, by trigger key.
 trigger_admins: Registry[type[TriggerAdmin]] = Registry("trigger admin")

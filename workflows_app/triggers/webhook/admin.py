@@ -69,6 +69,22 @@ def signing_secret_view(model_admin: ModelAdmin, request: HttpRequest,
     return HttpResponseRedirect(_change_url(model_admin, workflow))
 
 
+def _received(events: Any, *, with_workflow: bool) -> list[dict[str, Any]]:
+    """Samples made from the bodies of `events` (secret-looking keys blanked)."""
+    received = []
+    for event in events:
+        sample = sample_from(event.payload.get(PAYLOAD) if isinstance(event.payload, dict)
+                             else None)
+        if sample is None:
+            continue
+        item = {"id": event.pk, "occurred_at": event.occurred_at.isoformat(),
+                "summary": event.summary, "sample": sample}
+        if with_workflow:
+            item["workflow"] = event.workflow.name
+        received.append(item)
+    return received
+
+
 def received_view(model_admin: ModelAdmin, request: HttpRequest,
                   object_id: str) -> HttpResponse:
     """The bodies of the last requests the workflow accepted, as samples for the
@@ -82,14 +98,30 @@ def received_view(model_admin: ModelAdmin, request: HttpRequest,
     events = (Event.objects.filter(workflow_id=workflow.pk, trigger_type=Webhook.key)
               .order_by("-occurred_at", "-id").only("pk", "occurred_at", "summary", "payload")
               [:RECEIVED_SAMPLES])
-    received = []
+    return JsonResponse({"received": _received(events, with_workflow=False)})
+
+
+def received_anywhere_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpResponse:
+    """For a draft that is not yet a saved webhook workflow (the add page, or a
+    trigger switched to webhook): the last requests received by any webhook workflow
+    the person may change, each with the name of the workflow that received it
+    (`{"received": [{..., "workflow"}]}`), secret-looking keys blanked."""
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
+    workflows = model_admin.get_queryset(request)  # with tenancy on: the person's tenants
+    events = (Event.objects.filter(trigger_type=Webhook.key, workflow__in=workflows)
+              .select_related("workflow").order_by("-occurred_at", "-id")
+              .only("pk", "occurred_at", "summary", "payload", "workflow")
+              [:RECEIVED_SAMPLES * 5])
+    allowed: dict[int, bool] = {}
+    kept = []
     for event in events:
-        sample = sample_from(event.payload.get(PAYLOAD) if isinstance(event.payload, dict)
-                             else None)
-        if sample is not None:
-            received.append({"id": event.pk, "occurred_at": event.occurred_at.isoformat(),
-                             "summary": event.summary, "sample": sample})
-    return JsonResponse({"received": received})
+        if event.workflow_id not in allowed:  # object-level rights, once per workflow
+            allowed[event.workflow_id] = model_admin.has_change_permission(
+                request, event.workflow)
+        if allowed[event.workflow_id]:
+            kept.append(event)
+    return JsonResponse({"received": _received(kept, with_workflow=True)[:RECEIVED_SAMPLES]})
 
 
 @register_trigger_admin(Webhook)
@@ -103,7 +135,15 @@ class WebhookAdmin(TriggerAdmin):
 
             return model_admin.admin_site.admin_view(call)
 
+        def unbound(view: Any) -> Any:
+            def call(request: HttpRequest) -> HttpResponse:
+                return view(model_admin, request)
+
+            return model_admin.admin_site.admin_view(call)
+
         return [
+            path("webhook/received/", unbound(received_anywhere_view),
+                 name=_url_name(model_admin, "webhook_received_any")),
             path("<path:object_id>/webhook/rotate/", bound(rotate_address_view),
                  name=_url_name(model_admin, "webhook_rotate")),
             path("<path:object_id>/webhook/secret/", bound(signing_secret_view),
@@ -116,6 +156,11 @@ class WebhookAdmin(TriggerAdmin):
         site = model_admin.admin_site.name
         return {"webhook_received": reverse(
             f"{site}:{_url_name(model_admin, 'webhook_received')}", args=[workflow.pk])}
+
+    def draft_urls(self, model_admin: ModelAdmin) -> dict[str, str]:
+        site = model_admin.admin_site.name
+        return {"webhook_received_any": reverse(
+            f"{site}:{_url_name(model_admin, 'webhook_received_any')}")}
 
     def details(self, workflow: Workflow, request: HttpRequest,
                 model_admin: ModelAdmin) -> list[AdminDetail]:

@@ -2,8 +2,11 @@
  * Workflow builder: JSON without typing JSON.
  *
  *   payload_sample  a webhook's sample payload: pasted, or taken from a request the
- *                   workflow already received; the server learns its fields (typed)
- *                   and offers them in every reference picker and "Insert variable".
+ *                   workflow already received (before the workflow is saved as a
+ *                   webhook workflow: one received by any webhook workflow the person
+ *                   may change, named in the list); the server learns its fields
+ *                   (typed) and offers them in every reference picker and "Insert
+ *                   variable".
  *   json_rows       a JSON object as rows of name, kind of value and value (an HTTP
  *                   request's body and headers): numbers stay numbers, text may hold
  *                   {{ variables }}; the raw JSON box is behind "Edit as JSON".
@@ -19,6 +22,7 @@
 
   const SAMPLE_PLACEHOLDER = '{"alert": {"severity": "critical", "service": "checkout"}}';
   const SHOWN_FIELDS = 12;
+  const PREVIEW_CHARS = 60;
 
   function focusKey(opts, role) {
     return `${opts.path || ""}|${role || "value"}`;
@@ -81,9 +85,24 @@
     app.root.querySelectorAll(".wb-sample-fields").forEach((node) => describeLearned(app, node));
   });
 
+  /** Where requests already received are listed: the saved webhook workflow's own,
+   * else (a draft) those of every webhook workflow the person may change. */
+  function receivedUrl(app) {
+    return app.meta.urls.webhook_received || app.meta.urls.webhook_received_any;
+  }
+
+  /** "Received by "Monitoring", 1/12/2026, 10:00 — {"alert":{"severity":"warning",…". */
+  function receivedLabel(item) {
+    const when = new Date(item.occurred_at).toLocaleString();
+    const body = JSON.stringify(item.sample);
+    const preview = body.length > PREVIEW_CHARS ? `${body.slice(0, PREVIEW_CHARS)}…` : body;
+    if (item.workflow) return `Received by "${item.workflow}", ${when} — ${preview}`;
+    return `${when}${item.summary ? ` — ${item.summary}` : ""} — ${preview}`;
+  }
+
   async function receivedSamples(app) {
     if (!app.receivedSamples) {
-      app.receivedSamples = fetch(app.meta.urls.webhook_received, {
+      app.receivedSamples = fetch(receivedUrl(app), {
         credentials: "same-origin", headers: {Accept: "application/json"},
       }).then((response) => (response.ok ? response.json() : {received: []}))
         .then((data) => data.received || [])
@@ -124,7 +143,7 @@
     describeLearned(app, learned);
 
     const parts = [area, note];
-    if (app.meta.urls.webhook_received) {
+    if (receivedUrl(app)) {
       const picker = h("select", {
         class: "wb-received wb-edit-only", "aria-label": "Use a request already received",
         dataset: {focus: focusKey(opts, "received")},
@@ -139,7 +158,7 @@
         }
         items.forEach((item, index) => picker.appendChild(h("option", {
           value: String(index),
-          text: `${new Date(item.occurred_at).toLocaleString()}${item.summary ? ` — ${item.summary}` : ""}`,
+          text: receivedLabel(item),
         })));
       });
       picker.addEventListener("change", () => {
