@@ -320,6 +320,13 @@ class ModelRecord:
     def record_pk(self) -> Any:
         return self.instance.pk
 
+    @property
+    def model(self) -> str:
+        """The model's label (`demo.order`), as every record value of a run has it:
+        the steps that act on a record (`record.update`, `task.create`) find the
+        model by it."""
+        return self.registration.label
+
     def scope_child(self, name: str) -> Any:
         if name in self._cache:
             return self._cache[name]

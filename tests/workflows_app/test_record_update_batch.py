@@ -61,3 +61,35 @@ def test_a_batch_of_record_updates_acts_as_saves_one_by_one(receiver, allow_loca
     # React's own change carries [confirm, react]: React does not start again.
     assert Event.objects.filter(trigger_type="model.updated",
                                 chain=[confirm.pk, react.pk]).count() == 12
+
+
+PAYMENT_CREATED = {"type": "model.created", "model": "demo.payment"}
+
+
+def test_a_record_reached_through_the_trigger_records_foreign_key_is_updated_and_linked():
+    """`record.order` of a new payment (the record as it is now, followed through
+    its foreign key) is the order to change, and the record a task is about."""
+    from django.contrib.auth.models import Group
+
+    from config.demo.models import Payment
+    from workflows_app.models import Task
+
+    Group.objects.create(name="Account managers")
+    workflow = create_workflow("Mark orders paid", [
+        {"key": "mark_paid", "type": "record.update",
+         "params": {"record": {"ref": "record.order"}, "fields": {"status": "paid"}}},
+        {"key": "call", "type": "task.create",
+         "params": {"title": "Call about {{ record.order.number }}", "due": "in 2 days",
+                    "assignee": "group:Account managers",
+                    "record": {"ref": "record.order"}}},
+    ], trigger=PAYMENT_CREATED)
+    placed = order("120.00")
+    Payment.objects.create(order=placed, amount="120.00", method="card")
+    drain(max_seconds=30)
+
+    [run] = runs_of(workflow)
+    assert (run.status, run.error) == (RunStatus.SUCCEEDED, "")
+    placed.refresh_from_db()
+    assert placed.status == "paid"
+    task = Task.objects.get(title=f"Call about {placed.number}")
+    assert (task.record_model, task.record_id) == ("demo.order", str(placed.pk))
