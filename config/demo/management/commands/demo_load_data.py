@@ -44,6 +44,8 @@ CONNECTIONS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
      {"auth_token": "demo-auth-token"}),
     ("Sales Slack", "slack", {"default_channel": "#sales"},
      {"webhook_url": f"{STAND_IN}/slack/services/T000/B000/demo"}),
+    ("On-call PagerDuty", "pagerduty", {"events_url": f"{STAND_IN}/pagerduty/v2/enqueue"},
+     {"routing_key": "demo0000000000000000000000000000"}),
 ]
 
 # (number, customer index, status, total, currency, age in days)
