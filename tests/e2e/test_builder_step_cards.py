@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_builder import PASSWORD, log_in, wait_for_scope
+from tests.e2e.test_five_workflows import new_workflow
 from tests.workflows_app.extension_support import STEP, extension_app  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +25,7 @@ def test_a_projects_own_step_gets_its_card_from_the_server(
     django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
     log_in(page, live_server.url, "ada", "/admin/workflows_app/workflow/add/")
     asked: list[dict[str, list[str]]] = []
+    new_workflow(page, live_server.url, "Greetings", "A webhook is received")
     page.on("request", lambda request: asked.append(parse_qs(request.post_data or ""))
             if "/builder/step-card/" in request.url else None)
 
@@ -63,3 +65,15 @@ def test_a_projects_own_step_gets_its_card_from_the_server(
     moved = page.locator('.wb-step[data-path="steps[1]"]')
     expect(moved.get_by_label("Label")).to_have_value("Greet Ada")
     expect(moved.locator('[data-path="steps[1].params.name"] input')).to_have_value("Ada")
+
+    # Saved with a required input left empty: nothing is saved, and the page comes
+    # back with every card (none asked for), the message at the field.
+    asked.clear()
+    page.click("#wb-save")
+    expect(page.locator(".errornote").first).to_contain_text("Nothing was saved")
+    expect(page.locator("#workflow-builder")).to_have_attribute("data-ready", "true")
+    inline = page.locator('[data-path="steps[0].params.items"] > .wb-inline-errors')
+    expect(inline).to_have_text("This is required.")
+    expect(page.locator('.wb-step[data-path="steps[1]"]').get_by_label("Label")
+           ).to_have_value("Greet Ada")
+    assert asked == []

@@ -130,3 +130,24 @@ def test_hostile_input_is_refused_with_a_message(admin_client: Client, asked: di
 
 def test_other_methods_are_refused(admin_client: Client) -> None:
     assert admin_client.put(CARD).status_code == 405
+
+
+def test_the_page_comes_with_the_cards_of_its_steps_nested_ones_too(
+        admin_client: Client) -> None:
+    from workflows_app.services import import_definition
+
+    email = {**EMAIL, "params": {"to": ["ops@example.com"], "subject": "Hi", "body": "!"}}
+    loop = {"key": "each", "type": "for_each",
+            "params": {"items": {"ref": "payload.alerts"}, "steps": [email]}}
+    workflow = import_definition({
+        "schema_version": 1, "name": "Alerts", "description": "",
+        "trigger": {"type": "webhook"}, "steps": [loop]}).workflow
+    page = admin_client.get(reverse("admin:workflows_app_workflow_change",
+                                    args=[workflow.pk])).content.decode()
+    keys = [json.loads(html.unescape(key))
+            for key in re.findall(r'<template data-step-card="([^"]+)">', page)]
+    assert keys == [
+        {"type": "for_each", "at": "steps[0]", "unknown": [], "invalid": False},
+        {"type": "email.send", "at": "steps[0].params.steps[0]", "unknown": [],
+         "invalid": False}]
+    assert 'data-path="steps[0].params.steps[0].params.subject"' in page

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from engine import DefinitionError, InvalidDefinition
 from engine.definition import check_definition
 from workflows_app.admin.builder_panels import panels_for
+from workflows_app.admin.step_cards import page_cards
 from workflows_app.execution.redaction import redact_definition
 from workflows_app.forms.builder import rendering_inputs
 from workflows_app.forms.values import value_errors
@@ -243,6 +244,8 @@ class BuilderPage:
             metadata = builder_metadata(urls=self.urls(), readonly=readonly,
                                         scope=builder_scope_metadata(definition),
                                         errors=error_dicts)
+        # The cards of the steps shown (the script asks for those of new steps).
+        step_cards = page_cards(request, definition, check_url=check_url)
         workflow = self.workflow
         if self.adding:
             title = f"Add {self.opts.verbose_name}"
@@ -268,6 +271,7 @@ class BuilderPage:
             "definition_json": json.dumps(definition, ensure_ascii=False, indent=2),
             "metadata": metadata,
             "step_catalogue": metadata["steps"],
+            "step_cards": step_cards,
             "trigger_catalogue": metadata["triggers"],
             "versions": versions,
             "change_note": change_note,

@@ -17,13 +17,14 @@ then check what is typed). Mounted under the workflow admin, wrapped in
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from engine import step_registry
@@ -36,9 +37,12 @@ from workflows_app.json_input import JSONInputError, parse_definition_text
 if TYPE_CHECKING:
     from workflows_app.admin.workflow import WorkflowAdmin
 
-__all__ = ["STEP_PLACE", "card_view", "render_card"]
+__all__ = ["STEP_PLACE", "card_key", "card_view", "page_cards", "render_card"]
 
 TEMPLATE = "workflows_app/admin/builder/_step_card.html"
+#: How deep the page looks for nested steps (a definition's own limit is lower).
+MAX_DEPTH = 60
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 #: A step's place in a definition: a list index under `steps`, or under a param of
 #: a step (`steps[0].params.steps[1]`, `steps[1].params.paths[0].steps[2]`).
@@ -61,7 +65,51 @@ def render_card(request: HttpRequest, step_type: str, at: str, definition: Any, 
     step = node if isinstance(node, Mapping) and node.get("type") == step_type else {}
     with rendering_inputs(check_url):
         form = StepCardForm(step_class, step, path=at, check_url=check_url)
-        return render(request, TEMPLATE, {"form": form}).content.decode()
+        return render_to_string(TEMPLATE, {"form": form}, request=request)
+
+
+def card_key(step_type: str, at: str, step: Mapping[str, Any]) -> str:
+    """What a card depends on, as the builder's script keys the cards it has: the
+    step's type, its place, the params its type does not declare, and whether its
+    params are not an object."""
+    step_class = step_registry.find(step_type)
+    declared = {param.name for param in step_class.params} if step_class else set()
+    params = step.get("params")
+    unknown = sorted(name for name in (params if isinstance(params, Mapping) else {})
+                     if name not in declared)
+    return json.dumps({"type": step_type, "at": at, "unknown": unknown,
+                       "invalid": "params" in step and not isinstance(params, Mapping)})
+
+
+def _steps(node: Any, path: str, depth: int = 0) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every step of a definition's step lists (`steps`, and those nested in a step's
+    params), with its place."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _steps(item, f"{path}[{index}]", depth + 1)
+    elif isinstance(node, Mapping):
+        if STEP_PLACE.fullmatch(path) and isinstance(node.get("type"), str):
+            yield path, node
+            yield from _steps(node.get("params"), f"{path}.params", depth + 1)
+        elif "." in path:  # inside a step's params: a struct holding steps (a path)
+            for name, value in node.items():
+                if isinstance(name, str) and _NAME.fullmatch(name):
+                    yield from _steps(value, f"{path}.{name}", depth + 1)
+
+
+def page_cards(request: HttpRequest, definition: Any, *, check_url: str | None
+               ) -> list[dict[str, str]]:
+    """The cards of the steps of `definition` (nested ones too), rendered with the
+    page: the builder draws them without asking (`key`: see `card_key`)."""
+    steps = definition.get("steps") if isinstance(definition, Mapping) else None
+    cards = []
+    for at, step in _steps(steps, "steps"):
+        html = render_card(request, step["type"], at, definition, check_url=check_url)
+        if html is not None:
+            cards.append({"key": card_key(step["type"], at, step), "html": html})
+    return cards
 
 
 def card_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

@@ -263,6 +263,7 @@
       this.renderGeneral();
       WB.trigger.bind(this);
       WB.steps.bindCatalogue(this, this.root);
+      WB.steps.takeRendered(this.root);
       this.render();
       this.applyReadonly(this.root);
       this.placeErrors();

@@ -121,6 +121,17 @@
       invalid: step.params !== undefined && !WB.isObject(step.params)});
   }
 
+  /** Keep the cards the page came with (`<template data-step-card=key>`). */
+  WB.steps.takeRendered = function (root) {
+    root.querySelectorAll("template[data-step-card]").forEach((template) => {
+      const asked = JSON.parse(template.dataset.stepCard);
+      const key = JSON.stringify({type: asked.type, at: asked.at, unknown: asked.unknown,
+        invalid: asked.invalid});
+      cards.set(key, template.innerHTML);
+      template.remove();
+    });
+  };
+
   function stepCard(app, steps, step, index, where) {
     const path = WB.join(where.path, index);
     const meta = WB.isObject(step) ? app.stepMeta(step.type) : null;
