@@ -77,3 +77,36 @@ def test_a_projects_own_step_gets_its_card_from_the_server(
     expect(page.locator('.wb-step[data-path="steps[1]"]').get_by_label("Label")
            ).to_have_value("Greet Ada")
     assert asked == []
+
+
+def test_a_moved_card_keeps_the_focus_on_its_button(page: Page, live_server: Any,
+                                                    django_user_model: Any) -> None:
+    django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
+    log_in(page, live_server.url, "ada", "/admin/workflows_app/workflow/add/")
+    for label in ("Send an e-mail", "For each item", "Send an e-mail"):
+        page.get_by_role("button", name="+ Add a step").click()
+        page.get_by_role("button", name=label).click()
+    expect(page.locator(".wb-step-list > .wb-step:not([aria-busy])")).to_have_count(3)
+    page.get_by_role("button", name="Move step 3 up").click()  # its card, asked anew
+    expect(page.get_by_role("button", name="Move step 2 up")).to_be_focused()
+    expect(page.locator('.wb-step[data-path="steps[1]"]')).to_have_attribute(
+        "data-step-type", "email.send")
+
+
+def test_a_card_the_server_cannot_give_says_why(page: Page, live_server: Any,
+                                                django_user_model: Any) -> None:
+    from engine import step_registry
+    from tests.e2e.test_builder import SendFax
+
+    django_user_model.objects.create_superuser("ada", "ada@example.com", PASSWORD)
+    with step_registry.temporarily(SendFax):
+        log_in(page, live_server.url, "ada", "/admin/workflows_app/workflow/add/")
+    # The page offers the step; the server no longer knows it.
+    page.get_by_role("button", name="+ Add a step").click()
+    page.get_by_role("button", name="Send a fax").click()
+    card = page.locator('.wb-step[data-step-type="test.e2e_fax"]')
+    expect(card.locator(".wb-card-error")).to_have_text(
+        "There is no step type “test.e2e_fax”.")
+    card.get_by_role("button", name="Remove step 1").click()
+    expect(page.locator(".wb-step")).to_have_count(0)
+    assert json.loads(page.locator("#id_definition").input_value())["steps"] == []

@@ -41,14 +41,12 @@
   WB.steps.add = function (app, type) {
     const steps = stepsList(app);
     steps.push({key: WB.steps.newKey(type, allSteps(app.definition, [])), type, params: {}});
-    app.focusCard = WB.join("steps", steps.length - 1);
+    const path = WB.join("steps", steps.length - 1);
+    app.focusCard = {path, selector: null};
     app.structureChanged({immediate: true});
     app.render();
-    const card = document.querySelector(`.wb-step[data-path="${CSS.escape(app.focusCard)}"]`);
-    if (card && !card.hasAttribute("aria-busy")) {
-      delete app.focusCard;
-      focusFirst(card);
-    }
+    const card = document.querySelector(`.wb-step[data-path="${CSS.escape(path)}"]`);
+    if (card && !card.hasAttribute("aria-busy")) focusCard(app, card, path);
   };
 
   /** The workflow's own steps: the top-level list. */
@@ -98,9 +96,24 @@
     app.structureChanged({immediate: true});
     const list = card.parentNode;
     const listPath = list ? list.dataset.path : null;
+    const path = WB.join(listPath || where.path, target);
+    // The moved card's button keeps the focus, once the card at its new place is in.
+    app.focusCard = {path, selector: `.wb-step-tools .wb-move-${offset < 0 ? "up" : "down"}`};
     app.render();
-    const selector = `[data-path="${CSS.escape(WB.join(listPath || where.path, target))}"] .wb-move-${offset < 0 ? "up" : "down"}`;
-    const button = document.querySelector(selector);
+    const moved = document.querySelector(`.wb-step[data-path="${CSS.escape(path)}"]`);
+    if (moved && !moved.hasAttribute("aria-busy")) focusCard(app, moved, path);
+  }
+
+  /** Give the focus the card at `path` waits for (app.focusCard), if it does. */
+  function focusCard(app, card, path) {
+    const wanted = app.focusCard;
+    if (!wanted || wanted.path !== path) return;
+    delete app.focusCard;
+    if (!wanted.selector) {
+      focusFirst(card);
+      return;
+    }
+    const button = card.querySelector(wanted.selector);
     if (button && !button.disabled) button.focus();
   }
 
@@ -161,17 +174,26 @@
       if (event.detail.elt !== card) return;
       const places = waiting.get(key) || [];
       waiting.delete(key);
-      if (!event.detail.successful) return;
+      if (!event.detail.successful) {
+        // Shown as it is, with the server's sentence (or why it did not answer).
+        const xhr = event.detail.xhr;
+        const said = xhr && /^text\/plain/.test(xhr.getResponseHeader("Content-Type") || "")
+          ? xhr.responseText : "";
+        places.filter((item) => item.card.isConnected).forEach((item) => {
+          item.card.removeAttribute("aria-busy");
+          item.card.replaceChildren();
+          strangeCard(item, said || "This step could not be loaded; reload the page.");
+          app.decorate(item.card);
+        });
+        return;
+      }
       cards.set(key, event.detail.xhr.responseText);
       places.filter((item) => item.card.isConnected).forEach((item) => {
         item.card.removeAttribute("aria-busy");
         item.card.innerHTML = cards.get(key);
         bindCard(item);
         app.decorate(item.card);
-        if (app.focusCard === item.path) {
-          delete app.focusCard;
-          focusFirst(item.card);
-        }
+        focusCard(app, item.card, item.path);
       });
     });
     const readonly = app.readonly;
@@ -217,13 +239,17 @@
     });
   }
 
-  /** A step whose type is not known here (or not a step): shown as it is, removable. */
-  function strangeCard(place) {
-    const {step, index, card} = place;
-    const title = WB.isObject(step) ? `Unknown step “${step.type}”` : "Not a step";
+  /**
+   * A step whose type is not known here (or not a step), or whose card the server
+   * did not give (`note`: why): shown as it is, movable and removable.
+   */
+  function strangeCard(place, note) {
+    const {step, index, card, meta} = place;
+    let title = WB.isObject(step) ? `Unknown step “${step.type}”` : "Not a step";
+    if (meta) title = meta.label;
     const icon = (text, label, action, extra) => h("button", {type: "button",
       class: `wb-icon-button wb-edit-only ${extra}`, title: label, "aria-label": label, text,
-      dataset: {action}});
+      dataset: {action, focus: `${place.path}|${action}`}});
     card.append(h("div", {class: "wb-step-header"}, [
       h("span", {class: "wb-step-number", text: String(index + 1)}),
       h("span", {class: "wb-step-title"}, [h("strong", {text: title}),
@@ -233,7 +259,9 @@
         icon("↓", `Move step ${index + 1} down`, "down", "wb-move-down"),
         icon("✕", `Remove step ${index + 1}`, "remove", "wb-remove-step"),
       ]),
-    ]), h("div", {class: "wb-step-body"}, [h("code", {text: JSON.stringify(step)})]));
+    ]), h("div", {class: "wb-step-body"}, [
+      note ? h("p", {class: "errornote wb-card-error", role: "alert", text: note}) : null,
+      h("code", {text: JSON.stringify(step)})]));
     bindTools(place);
   }
 
