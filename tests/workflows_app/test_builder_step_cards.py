@@ -151,3 +151,16 @@ def test_the_page_comes_with_the_cards_of_its_steps_nested_ones_too(
         {"type": "email.send", "at": "steps[0].params.steps[0]", "unknown": [],
          "invalid": False}]
     assert 'data-path="steps[0].params.steps[0].params.subject"' in page
+
+
+def test_a_draft_with_too_many_steps_comes_back_with_no_more_cards_than_a_workflow_may_have(
+        admin_client: Client) -> None:
+    from engine.definition import MAX_STEPS
+
+    steps = [{"key": f"mail_{index}", "type": "email.send", "params": {}}
+             for index in range(MAX_STEPS + 50)]
+    response = admin_client.post(reverse("admin:workflows_app_workflow_add"), {
+        "definition": json.dumps({"schema_version": 1, "name": "Big", "steps": steps})})
+    page = response.content.decode()
+    assert "Nothing was saved" in page
+    assert page.count("<template data-step-card=") == MAX_STEPS

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from engine import step_registry
+from engine.definition import MAX_STEPS
 from workflows_app.admin.condition_rows import MAX_DEFINITION_CHARS, may_ask
 from workflows_app.forms.builder import rendering_inputs
 from workflows_app.forms.step_card import StepCardForm
@@ -101,11 +102,14 @@ def _steps(node: Any, path: str, depth: int = 0) -> Iterator[tuple[str, Mapping[
 
 def page_cards(request: HttpRequest, definition: Any, *, check_url: str | None
                ) -> list[dict[str, str]]:
-    """The cards of the steps of `definition` (nested ones too), rendered with the
-    page: the builder draws them without asking (`key`: see `card_key`)."""
+    """The cards of the steps of `definition` (nested ones too, as many as a workflow
+    may have), rendered with the page: the builder draws them without asking (`key`:
+    see `card_key`)."""
     steps = definition.get("steps") if isinstance(definition, Mapping) else None
-    cards = []
+    cards: list[dict[str, str]] = []
     for at, step in _steps(steps, "steps"):
+        if len(cards) >= MAX_STEPS:  # a draft refused for its size: the rest are asked
+            break
         html = render_card(request, step["type"], at, definition, check_url=check_url)
         if html is not None:
             cards.append({"key": card_key(step["type"], at, step), "html": html})
