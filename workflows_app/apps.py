@@ -41,6 +41,7 @@ class WorkflowsAppConfig(AppConfig):
         from workflows_app.connections import checks as connection_checks  # noqa: F401
         from workflows_app.connections import form_fields  # noqa: F401  (registration)
         from workflows_app.connections.provider import install_connection_provider
+        from workflows_app.forms import widget_fields  # noqa: F401  (registration)
         from workflows_app.records import install_record_provider
         from workflows_app.steps import form_fields as step_form_fields  # noqa: F401
         from workflows_app.tenancy import checks as tenancy_checks  # noqa: F401

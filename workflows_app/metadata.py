@@ -95,8 +95,10 @@ input_renderer: ContextVar[Callable[[ValueType, dict[str, Any]], str | None] | N
     ContextVar("input_renderer", default=None))
 
 
-def _input_spec(value_type: ValueType) -> dict[str, Any]:
+def _input_spec(value_type: ValueType, widget: str | None = None) -> dict[str, Any]:
     spec = value_type.input_spec()
+    if widget is not None:
+        spec["widget"] = widget
     render = input_renderer.get()
     if render is not None:
         html = render(value_type, spec)
@@ -170,7 +172,8 @@ def param_metadata(param: Param) -> dict[str, Any]:
     }
     if isinstance(extra.get("widget"), str):
         data["input"] = {**data["input"], "widget": extra["widget"]}
-        data["value_type"]["input"] = {**data["value_type"]["input"], "widget": extra["widget"]}
+        # The input of the widget asked for (`input.html`, when it is the server's).
+        data["value_type"]["input"] = _input_spec(param.type, extra["widget"])
     return data
 
 

@@ -174,7 +174,7 @@ def test_five_everyday_workflows(page: Page, live_server: Any, django_user_model
     new_workflow(page, base, "Weekday stand-up", "On a schedule")
     page.locator("#wb-trigger-config .wb-cron").fill("0 9 * * 1-5")
     expect(page.locator(".wb-cron-description")).not_to_be_empty()
-    page.locator("#wb-trigger-config").get_by_label("Timezone").fill("Europe/Paris")
+    page.locator("#wb-trigger-config").get_by_label("Timezone").select_option("Europe/Paris")
     send_email(page, "Remind the team", "team@example.com", "Stand-up at 9:15",
                "See you there.")
     standup = save_and_activate(page, "Weekday stand-up")

@@ -22,6 +22,7 @@ from workflows_app.forms.manual import (
     manual_inputs_form,
     register_form_field,
 )
+from workflows_app.forms.zoned_datetime import ZonedDateTimeField
 from workflows_app.manual import ManualInputError, start_manual_run
 from workflows_app.models import Event, Run, RunStatus, Workflow
 from workflows_app.services import save_definition
@@ -95,7 +96,7 @@ def test_the_form_has_one_field_per_declared_input(workflow) -> None:
     expected = {
         "order": forms.ModelChoiceField, "amount": forms.DecimalField,
         "reason": forms.CharField, "urgent": forms.BooleanField,
-        "channel": forms.ChoiceField, "follow_up": forms.DateTimeField,
+        "channel": forms.ChoiceField, "follow_up": ZonedDateTimeField,
         "notify": forms.EmailField, "reviewer": forms.ModelChoiceField,
         "phone": forms.CharField, "cc": LinesField,
     }
@@ -236,12 +237,14 @@ def test_a_good_post_starts_the_run(client, workflow, order, staff) -> None:
     client.force_login(staff)
     response = client.post(f"/run-now/{workflow.pk}/?next=/admin/", {
         "order": str(order.pk), "amount": "30", "channel": "sms", "reason": "damaged",
-        "follow_up": "2026-12-01T10:00", "next": "/admin/"})
+        "follow_up_0": "2026-12-01", "follow_up_1": "10:00", "follow_up_2": "Europe/Paris",
+        "next": "/admin/"})
     assert response.status_code == 302, response.context and response.context["form"].errors
     assert response["Location"] == "/admin/"
     [event] = manual_events()
     assert event.actor == staff
-    assert event.payload["inputs"]["follow_up"] == "2026-12-01T10:00:00+00:00"
+    # The date, the time and the timezone chosen: 10:00 in Paris.
+    assert event.payload["inputs"]["follow_up"] == "2026-12-01T10:00:00+01:00"
     drain()
     [run] = Run.objects.filter(workflow=workflow)
     assert run.status == RunStatus.SUCCEEDED

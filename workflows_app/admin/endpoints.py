@@ -16,10 +16,15 @@
   `{"results": [{"id", "text"}], "pagination": {"more"}}`); for the builder's
   record pickers and `forms.widgets.RecordAutocomplete`.
 
+- `widget`: the inputs of a value whose form field has several (a date, a time and
+  a timezone; the schedule picker with its next runs), rendered again on every
+  change (`workflows_app.forms.server_widget`; GET, for htmx).
+
 - `check`: what the form field of a type (`workflows_app.forms.fields`) says about
   a value as typed (POST `type`, `value`; for those who may edit workflows): for
   htmx (the builder's inputs ask on change) an HTML fragment to show beside the
-  input, otherwise `{"errors": [...]}`.
+  input (or, for a field that says so, what a valid value means: a cron
+  expression in words), otherwise `{"errors": [...]}`.
 
 All are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
 """
@@ -37,8 +42,10 @@ from django_htmx.middleware import HtmxDetails
 from engine.errors import ValueParseError
 from engine.types import Record, parse_type_spec
 from workflows_app.api.permissions import may_read
-from workflows_app.forms.builder import rendering_inputs
-from workflows_app.forms.values import check_value
+from workflows_app.forms.builder import rendering_inputs, value_field
+from workflows_app.forms.builder_widgets import builder_widget_field
+from workflows_app.forms.server_widget import is_server_widget, render_widget
+from workflows_app.forms.values import describe_value
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import (
     NoOptions,
@@ -116,15 +123,22 @@ def check_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse
     if not _may_edit(model_admin, request):
         raise PermissionDenied
     raw = request.POST.get("value", "")[:MAX_CHECKED_CHARS]
+    widget = request.POST.get("widget", "")[:100] or None
+    note, css = "", ""
     try:
         value_type = parse_type_spec(request.POST.get("type", "")[:200])
     except ValueParseError:
         messages: list[str] = []  # a type this endpoint cannot name: the save checks it
     else:
-        messages = check_value(value_type, raw)
+        messages, note = describe_value(value_type, raw, widget)
+        field = builder_widget_field(widget, value_type) if note else None
+        css = getattr(field, "note_class", "")
     if HtmxDetails(request):
         if not messages:
-            return HttpResponse("")
+            if not note:
+                return HttpResponse("")
+            return HttpResponse(format_html('<span class="wb-field-note {}">{}</span>',
+                                            css, note))
         return HttpResponse(format_html(
             '<span class="wb-local-error" role="alert">{}</span>',
             format_html_join(" ", "{}", ((message,) for message in messages))))
@@ -167,6 +181,31 @@ def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
         "timezone_problem": zone_trouble,
         "next_runs": [{"at": moment.isoformat(), "text": run_text(moment)} for moment in runs],
     })
+
+
+def widget_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
+    """The inputs of a value edited through a field with several inputs (GET
+    `type`, `widget`, `value`, and the inputs' values; see
+    `workflows_app.forms.server_widget.render_widget`), as HTML for htmx; for
+    anyone who may see workflows (read-only, disabled, for those who may not
+    change them)."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    if not _may_see(model_admin, request):
+        raise PermissionDenied
+    widget = request.GET.get("widget", "")[:100] or None
+    try:
+        value_type = parse_type_spec(request.GET.get("type", "")[:200])
+    except ValueParseError as exc:
+        return HttpResponse(format_html('<span class="wb-local-error" role="alert">{}</span>',
+                                        exc.reason), status=400)
+    field = value_field(value_type, widget, required=False)
+    if not is_server_widget(field):
+        return HttpResponse(format_html(
+            '<span class="wb-local-error" role="alert">{}</span>',
+            "This value has no inputs of its own."), status=400)
+    readonly = request.GET.get("readonly") == "1" or not _may_edit(model_admin, request)
+    return HttpResponse(render_widget(field, request.GET, readonly=readonly))
 
 
 def autocomplete_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

@@ -138,6 +138,8 @@ class WorkflowAdmin(TenantScopedAdminMixin, RefuseNulQueryMixin, SimpleHistoryAd
             path("builder/cron/", wrap(endpoints.cron_view), name=self.url_name("builder_cron")),
             path("builder/check/", wrap(endpoints.check_view),
                  name=self.url_name("builder_check")),
+            path("builder/widget/", wrap(endpoints.widget_view),
+                 name=self.url_name("builder_widget")),
             path("builder/operators/", wrap(condition_rows.operators_view),
                  name=self.url_name("builder_operators")),
             path("builder/condition-row/", wrap(condition_rows.row_view),

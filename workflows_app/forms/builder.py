@@ -32,12 +32,14 @@ from django import forms
 
 from engine.types import ArrayType, ObjectType, ValueType
 from engine.types.structure import StructType
+from workflows_app.forms.builder_widgets import builder_widget_field
 from workflows_app.forms.fields import (
     DurationTextField,
     RecordIdField,
     form_field_for,
     search_records,
 )
+from workflows_app.forms.server_widget import ServerWidgetField, is_server_widget
 from workflows_app.forms.values import checks_typed_values
 from workflows_app.metadata import input_renderer
 
@@ -49,6 +51,7 @@ __all__ = [
     "input_html",
     "rendering_inputs",
     "renders_input",
+    "value_field",
     "value_kind",
 ]
 
@@ -68,6 +71,7 @@ VALUE_KINDS: dict[type[forms.Field], str] = {
     forms.ModelChoiceField: "record",
     RecordIdField: "record",
     forms.ChoiceField: "choice",
+    ServerWidgetField: "widget",
 }
 
 #: Types edited by their own structure (rows, fields, nested steps), not one input.
@@ -84,16 +88,21 @@ def value_kind(field: forms.Field) -> str:
 
 
 def input_attrs(value_type: ValueType, field: forms.Field,
-                check_url: str | None = None) -> dict[str, Any]:
+                check_url: str | None = None, widget: str | None = None) -> dict[str, Any]:
     """The attributes of the builder's input of `field` (the form field of
     `value_type`): how its value reads back and, with `check_url`, the htmx request
-    that checks what is typed (for fields that check it)."""
+    that checks what is typed (for fields that check it; `widget`: the widget the
+    param asks for, see `workflows_app.forms.builder_widgets`)."""
     attrs: dict[str, Any] = {"data-wb-value": value_kind(field)}
     if check_url and checks_typed_values(field):
+        vals = {"type": value_type.spec}
+        if widget:
+            vals["widget"] = widget
         attrs.update({
-            "hx-post": check_url, "hx-trigger": "change",
+            "hx-post": check_url,
+            "hx-trigger": getattr(field, "check_trigger", "change"),
             "hx-target": "next .wb-field-check", "hx-swap": "innerHTML",
-            "hx-vals": json.dumps({"type": value_type.spec}),
+            "hx-vals": json.dumps(vals),
             # Sent with the page's small check form (its CSRF token), not the builder's.
             "form": CHECK_FORM_ID,
         })
@@ -105,22 +114,38 @@ def renders_input(value_type: ValueType) -> bool:
     return not isinstance(value_type, _NOT_RENDERED)
 
 
-def input_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
+def value_field(value_type: ValueType, widget: str | None = None, **kwargs: Any
+                ) -> forms.Field:
+    """The form field of one literal of `value_type`: the one of the widget the
+    param asks for when one is registered under that name
+    (`workflows_app.forms.builder_widgets`), else the type's (`form_field_for`)."""
+    field = builder_widget_field(widget, value_type, **kwargs)
+    return field if field is not None else form_field_for(value_type, **kwargs)
+
+
+def input_field(value_type: ValueType, widget: str | None = None, **kwargs: Any
+                ) -> forms.Field:
     """The form field of one literal of `value_type` in the builder: not required
-    (the builder says what is missing itself, and keeps blank rows)."""
+    (the builder says what is missing itself, and keeps blank rows); a field with
+    several inputs is a slot the server fills (`workflows_app.forms.server_widget`)."""
     kwargs.setdefault("label", value_type.label)
-    return form_field_for(value_type, required=False, **kwargs)
+    field = value_field(value_type, widget, required=False, **kwargs)
+    if is_server_widget(field):
+        return ServerWidgetField(field, value_type=value_type, widget=widget)
+    return field
 
 
-def input_html(value_type: ValueType, check_url: str | None = None) -> str | None:
+def input_html(value_type: ValueType, check_url: str | None = None,
+               widget: str | None = None) -> str | None:
     """The HTML of the input for one literal value of `value_type`, or None when the
     builder edits it otherwise (lists, structures, records); with `check_url`, an
-    input that checks what is typed asks it on change (htmx)."""
+    input that checks what is typed asks it on change (htmx); `widget`: the
+    widget the param asks for."""
     if not renders_input(value_type):
         return None
-    field = input_field(value_type)
+    field = input_field(value_type, widget)
     return str(field.widget.render("value", None,
-                                   attrs=input_attrs(value_type, field, check_url)))
+                                   attrs=input_attrs(value_type, field, check_url, widget)))
 
 
 @contextmanager
@@ -130,9 +155,11 @@ def rendering_inputs(check_url: str | None = None) -> Iterator[None]:
     rendered: dict[tuple[type[ValueType], str, str], str | None] = {}
 
     def render(value_type: ValueType, input_spec: dict[str, Any]) -> str | None:
-        key = (type(value_type), value_type.spec, repr(input_spec.get("options")))
+        widget = input_spec.get("widget")
+        widget = widget if isinstance(widget, str) else None
+        key = (type(value_type), value_type.spec, repr(input_spec.get("options")), widget)
         if key not in rendered:
-            rendered[key] = input_html(value_type, check_url)
+            rendered[key] = input_html(value_type, check_url, widget)
         return rendered[key]
 
     token = input_renderer.set(render)

@@ -44,6 +44,7 @@ from engine.types import (
     ValueType,
 )
 from workflows_app.forms.widgets import RecordAutocomplete, autocomplete_url
+from workflows_app.forms.zoned_datetime import ZonedDateTimeField
 from workflows_app.records import get_registration, user_model_label
 from workflows_app.tenancy.scoping import current_visibility
 
@@ -171,10 +172,8 @@ def _bool_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
 
 @register_form_field(DateTime)
 def _datetime_field(value_type: ValueType, **kwargs: Any) -> forms.Field:
-    return forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                   format="%Y-%m-%dT%H:%M"),
-        **_help(value_type, kwargs))
+    # A date, a time and its timezone (workflows_app.forms.zoned_datetime).
+    return ZonedDateTimeField(**_help(value_type, kwargs))
 
 
 class DurationTextField(forms.CharField):

@@ -23,11 +23,12 @@ from engine import DefinitionError, Param, step_registry, trigger_registry
 from engine.definition import step_scopes
 from engine.scope import PathError, ScopeSchema
 from engine.types import ArrayType, ValueType
+from workflows_app.forms.builder_widgets import builder_widget_field
 from workflows_app.forms.fields import form_field_for, search_records
 from workflows_app.metadata import trigger_scope
 
 __all__ = ["CHECKED_FIELDS", "ValuesForm", "check_value", "checks_typed_values",
-           "node_at", "value_errors"]
+           "describe_value", "node_at", "value_errors"]
 
 #: Form fields whose `clean()` checks a literal typed in the builder: text (e-mail,
 #: web address, a project's own text fields) and numbers. Choices, records, dates
@@ -44,23 +45,34 @@ def checks_typed_values(field: forms.Field) -> bool:
     return isinstance(field, CHECKED_FIELDS) and not isinstance(field, _UNCHECKED_FIELDS)
 
 
-def check_value(value_type: ValueType, raw: str) -> list[str]:
-    """What the form field of `value_type` says about `raw` as typed (an empty list
-    when it is fine, blank, a template with `{{ variables }}` or not checked here)."""
+def check_value(value_type: ValueType, raw: str, widget: str | None = None) -> list[str]:
+    """What the form field of `value_type` (or of the `widget` a param asks for)
+    says about `raw` as typed (an empty list when it is fine, blank, a template
+    with `{{ variables }}` or not checked here)."""
+    return describe_value(value_type, raw, widget)[0]
+
+
+def describe_value(value_type: ValueType, raw: str, widget: str | None = None
+                   ) -> tuple[list[str], str]:
+    """`check_value`'s messages, and what a valid value means when its field says
+    (`describe(value)`: a cron expression in words), else ""."""
     if not _literal(raw):
-        return []
+        return [], ""
     searching = search_records.set(True)  # records are not checked here: list none
     try:
-        field = form_field_for(value_type, required=False)
+        field = builder_widget_field(widget, value_type, required=False)
+        if field is None:
+            field = form_field_for(value_type, required=False)
     finally:
         search_records.reset(searching)
     if not checks_typed_values(field):
-        return []
+        return [], ""
     try:
-        field.clean(raw)
+        cleaned = field.clean(raw)
     except forms.ValidationError as exc:
-        return [str(message) for message in exc.messages]
-    return []
+        return [str(message) for message in exc.messages], ""
+    describe = getattr(field, "describe", None)
+    return [], describe(cleaned) if describe is not None else ""
 
 
 def _literal(value: Any) -> bool:

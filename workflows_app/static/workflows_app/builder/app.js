@@ -86,6 +86,8 @@
       this.textarea.value = JSON.stringify(this.definition, null, 2);
       const preview = document.getElementById("wb-json-preview");
       if (preview) preview.textContent = this.textarea.value;
+      // For inputs the server renders that read another value (a schedule's timezone).
+      this.root.dispatchEvent(new CustomEvent("wb:changed"));
     }
 
     /** Something the scope depends on changed (trigger, steps, a reference). */

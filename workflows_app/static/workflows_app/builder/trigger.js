@@ -58,7 +58,7 @@
       const id = WB.uid("wb-trigger");
       const editor = WB.valueEditor(app, {
         spec: param.value_type, value: current[param.name], path, refs: false,
-        required: param.required, label: param.label, param,
+        required: param.required, label: param.label, param, siblings: current,
         onChange: (value) => {
           if (value === undefined) delete current[param.name];
           else current[param.name] = value;

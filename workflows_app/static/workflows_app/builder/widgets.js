@@ -2,11 +2,13 @@
  * Workflow builder: value inputs, never chosen by step or trigger type.
  *
  * WB.fieldInput: the input of one literal value, as the server rendered it from the
- *   type's Django form field (input.html; workflows_app.forms.builder), shown and
- *   read back by the kind it is marked with (WB.valueKinds: text, number, bool,
- *   choice, json, duration, record). Every type without a structural picker gets its input this way.
- * WB.widgets: structural pickers a type or param asks for by `widget` (date and
- *   timezone, cron, ...).
+ *   type's Django form field, or the form field of the widget its param asks for
+ *   (input.html; workflows_app.forms.builder), shown and read back by the kind it is
+ *   marked with (WB.valueKinds: text, number, bool, choice, json, duration, record,
+ *   widget). Every value without structure gets its input this way, dates and
+ *   schedules included (kind "widget": the server renders their inputs).
+ * WB.widgets: structural editors a type or param asks for by `widget` (no input of
+ *   its own: "none").
  * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
  * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
  */
@@ -116,8 +118,7 @@
         }));
         return;
       }
-      // Structural pickers (records, dates, cron...) are scripts; every other type's
-      // input is the server's form field.
+      // Structural editors are scripts; every other input is the server's form field.
       const factory = WB.widgets.get(widget) || WB.fieldInput;
       const input = factory(app, {...opts, value: WB.isRef(current) ? undefined : current,
         onChange: set});
@@ -475,13 +476,96 @@
     },
   });
 
+  /**
+   * A value whose form field has several inputs (a date, a time and a timezone; the
+   * schedule picker): the server renders them (builder/widget/, htmx) from the value
+   * at first, then again from what they hold whenever one changes, and says the
+   * value they make (data-wb-widget-value, JSON) or, at the field, what is wrong
+   * (which blocks Save). Nothing of any such field is known here.
+   */
+  WB.valueKinds.register("widget", {
+    event: "htmx:afterSwap",
+    show(control, value, opts, app) {
+      control.dataset.wbJson = JSON.stringify(value === undefined ? null : value);
+      serverWidget(app, control, opts);
+    },
+    read(control, opts) {
+      const answer = control.querySelector("[data-wb-widget-value]");
+      if (!answer) return null;
+      if (answer.hasAttribute("data-wb-invalid")) {
+        control.dataset.invalid = "true";
+        return null;
+      }
+      delete control.dataset.invalid;
+      if (answer.value === control.dataset.wbJson) return null;  // unchanged
+      control.dataset.wbJson = answer.value;
+      const value = JSON.parse(answer.value);
+      return {value: value === null || value === "" ? WB.emptyValue(opts) : value};
+    },
+  });
+
+  /** Ask the server for the inputs of `control` (kind "widget") as they change. */
+  function serverWidget(app, control, opts) {
+    const prefix = WB.uid("wbw");
+    let ticket = 0;
+    let sentInputs = "";
+    let sentSiblings = "";
+    const inputs = () => Array.from(control.querySelectorAll("[name]"));
+    const snapshot = () => JSON.stringify(inputs().map((input) => [input.name, input.value]));
+    const siblings = () => {
+      const names = (control.dataset.wbSiblings || "").split(" ").filter(Boolean);
+      return Object.fromEntries(names.map((name) => [`sibling_${name}`,
+        WB.display((opts.siblings || {})[name])]));
+    };
+    const refresh = (changed) => {
+      if (!control.isConnected || !window.htmx) return;
+      const values = {type: control.dataset.wbType, widget: control.dataset.wbWidget,
+        value: control.dataset.wbJson, prefix, label: opts.label || "", changed: changed || "",
+        ticket: String(++ticket), ...siblings()};
+      if (app.readonly) values.readonly = "1";
+      inputs().forEach((input) => {
+        values[input.name] = input.value;
+      });
+      sentInputs = snapshot();
+      sentSiblings = JSON.stringify(siblings());
+      window.htmx.ajax("GET", control.dataset.wbWidgetUrl, {source: control, target: control,
+        swap: "innerHTML", values});
+    };
+    // Only the answer to the last question, while the inputs still hold what was sent.
+    control.addEventListener("htmx:beforeSwap", (event) => {
+      const asked = event.detail.requestConfig && event.detail.requestConfig.parameters.ticket;
+      if (String(asked) !== String(ticket) || snapshot() !== sentInputs) {
+        event.detail.shouldSwap = false;
+      }
+    });
+    control.addEventListener("change", (event) => {
+      if (event.target !== control) refresh(event.target.name);
+    });
+    const typed = WB.debounce((name) => refresh(name), 400);
+    control.addEventListener("input", (event) => {
+      if (event.target !== control && event.target.tagName === "INPUT") typed(event.target.name);
+    });
+    // Another setting it reads (the trigger's timezone) changed: ask again.
+    app.root.addEventListener("wb:changed", () => {
+      if (control.isConnected && control.dataset.wbSiblings &&
+          JSON.stringify(siblings()) !== sentSiblings) refresh("");
+    });
+    let tries = 0;
+    const start = () => {
+      if (control.isConnected) refresh("");
+      else if (++tries < 20) window.requestAnimationFrame(start);
+    };
+    queueMicrotask(start);
+  }
+
   /** The control inside the server's HTML for `spec` (a text box when there is none). */
   function serverControl(spec) {
     const html = spec.input && spec.input.html;
     if (html) {
       const template = document.createElement("template");
       template.innerHTML = html;
-      const control = template.content.querySelector("input, select, textarea");
+      const control = template.content.querySelector("[data-wb-value]") ||
+        template.content.querySelector("input, select, textarea");
       if (control) return control;
     }
     return h("input", {type: "text", class: "vTextField", "data-wb-value": "text"});
@@ -566,7 +650,7 @@
     const textual = control.tagName === "TEXTAREA" ||
       (control.tagName === "INPUT" && !["checkbox", "radio"].includes(control.type));
     if (!startAdminWidget(app, control, changed)) {
-      control.addEventListener(textual ? "input" : "change", changed);
+      control.addEventListener(kind.event || (textual ? "input" : "change"), changed);
     }
     if (control.tagName === "TEXTAREA" && kind !== WB.valueKinds.get("json")) autosize(control);
     if (kind === WB.valueKinds.get("json") && WB.drafts.get(app, opts.path) !== undefined) {
@@ -592,92 +676,4 @@
 
   WB.widgets.register("none", () => h("span", {class: "wb-none"}));
 
-
-  // -- date and time ----------------------------------------------------------------
-
-  const DATETIME_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-  function offsetText(minutes) {
-    const sign = minutes < 0 ? "-" : "+";
-    const absolute = Math.abs(minutes);
-    const hours = String(Math.floor(absolute / 60)).padStart(2, "0");
-    return `${sign}${hours}:${String(absolute % 60).padStart(2, "0")}`;
-  }
-
-  function offsetAt(ms, zone) {
-    const parts = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }).formatToParts(new Date(ms));
-    const get = (type) => Number(parts.find((part) => part.type === type).value);
-    const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"),
-      get("minute"), get("second"));
-    return Math.round((asUtc - ms) / 60000);
-  }
-
-  /** The UTC offset ("+01:00") of wall-clock time `local` in the IANA zone `zone`. */
-  WB.zoneOffset = function (local, zone) {
-    const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-    if (!match) return "+00:00";
-    const [, year, month, day, hour, minute, second] = match.map(Number);
-    const guess = Date.UTC(year, month - 1, day, hour, minute, second || 0);
-    try {
-      const first = offsetAt(guess, zone);
-      return offsetText(offsetAt(guess - first * 60000, zone));
-    } catch (error) {
-      return "+00:00";
-    }
-  };
-
-  const OFFSETS = (() => {
-    const list = [];
-    for (let minutes = -12 * 60; minutes <= 14 * 60; minutes += 30) list.push(minutes);
-    [345, 525, 765].forEach((minutes) => list.push(minutes));
-    return list.sort((a, b) => a - b).map(offsetText);
-  })();
-
-  /** A date-time picker and a timezone (a UTC offset or a named zone). */
-  WB.widgets.register("datetime", (app, opts) => {
-    const raw = WB.display(opts.value);
-    const match = DATETIME_RE.exec(raw);
-    if (raw && !match) {  // show what is there, as is, in a text box
-      return WB.fieldInput(app, {...opts, spec: {...opts.spec, input: {...opts.spec.input,
-        html: null}}});
-    }
-    const local = match ? `${match[1]}T${match[2]}${match[3] && match[3] !== "00" ? `:${match[3]}` : ""}` : "";
-    const offset = match ? (match[4] === "Z" ? "+00:00" : match[4]) : null;
-    const input = h("input", {
-      type: "datetime-local", class: "wb-input wb-datetime", value: local,
-      step: match && match[3] && match[3] !== "00" ? 1 : 60, "aria-label": opts.label,
-      dataset: {focus: focusKey(opts)},
-    });
-    const zone = h("select", {
-      class: "wb-zone", "aria-label": `${opts.label || "Date"}: timezone`,
-      dataset: {focus: focusKey(opts, "zone")},
-    }, [
-      h("optgroup", {label: "UTC offset"}, OFFSETS.map((text) => h("option", {
-        value: text, text: text === "+00:00" ? "UTC" : `UTC${text}`}))),
-      h("optgroup", {label: "Time zone"}, (app.meta.timezones || []).map((name) =>
-        h("option", {value: name, text: name.replace(/_/g, " ")}))),
-    ]);
-    const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    zone.value = offset || ((app.meta.timezones || []).includes(browserZone) ? browserZone : "+00:00");
-    if (offset && zone.value !== offset) {
-      zone.appendChild(h("option", {value: offset, text: `UTC${offset}`}));
-      zone.value = offset;
-    }
-    const emit = () => {
-      if (!input.value) {
-        opts.onChange(WB.emptyValue(opts));
-        return;
-      }
-      const value = input.value.length === 16 ? `${input.value}:00` : input.value;
-      const chosen = zone.value;
-      const suffix = /^[+-]/.test(chosen) ? chosen : WB.zoneOffset(value, chosen);
-      opts.onChange(`${value}${suffix}`);
-    };
-    input.addEventListener("input", emit);
-    zone.addEventListener("change", emit);
-    return h("span", {class: "wb-datetime-wrap"}, [input, zone]);
-  });
 })(window);

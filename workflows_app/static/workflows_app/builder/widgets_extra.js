@@ -1,8 +1,8 @@
 /*
- * Workflow builder: richer widgets a param may ask for with Param(extra={"widget": ...}):
+ * Workflow builder: structural editors a param may ask for with
+ * Param(extra={"widget": ...}) (widgets with inputs of their own - timezone, cron,
+ * schedule - are the server's Django form fields: workflows_app.forms.builder_widgets):
  *
- *   cron          a cron expression with its plain-English reading (schedule trigger);
- *   timezone      a timezone name, with suggestions;
  *   inputs        the inputs a manual trigger asks for (name, type, label, required);
  *   record_fields the fields of a chosen record and their new values (record.update);
  *   condition     a condition tree (the filter step).
@@ -16,60 +16,6 @@
 
   const WB = window.WorkflowBuilder;
   const h = WB.h;
-
-  /** A cron expression, read back in plain English as it is typed. */
-  WB.widgets.register("cron", (app, opts) => {
-    const input = h("input", {
-      type: "text", class: "vTextField wb-input wb-cron", value: WB.display(opts.value),
-      placeholder: "0 9 * * 1-5", "aria-label": opts.label, spellcheck: "false",
-      dataset: {focus: `${opts.path}|value`},
-    });
-    const reading = h("div", {class: "wb-cron-description", "aria-live": "polite"});
-    let asked = 0;
-    const describe = WB.debounce(async () => {
-      const expression = input.value.trim();
-      const ticket = ++asked;
-      if (!expression) {
-        reading.textContent = "";
-        return;
-      }
-      try {
-        const url = `${app.meta.urls.cron}?cron=${encodeURIComponent(expression)}`;
-        const response = await fetch(url, {credentials: "same-origin",
-          headers: {Accept: "application/json"}});
-        const data = await response.json();
-        if (ticket !== asked) return;
-        reading.textContent = data.problem || data.description || "";
-        reading.classList.toggle("wb-cron-problem", Boolean(data.problem));
-      } catch (error) {
-        reading.textContent = "";
-      }
-    }, 200);
-    input.addEventListener("input", () => {
-      opts.onChange(input.value.trim() === "" ? WB.emptyValue(opts) : input.value);
-      describe();
-    });
-    if (input.value) describe();
-    return h("span", {class: "wb-cron-wrap"}, [input, reading]);
-  });
-
-  /** A timezone name, suggested from the server's list (zoneinfo). */
-  WB.widgets.register("timezone", (app, opts) => {
-    let list = document.getElementById("wb-timezone-list");
-    if (!list) {
-      list = h("datalist", {id: "wb-timezone-list"}, (app.meta.timezones || []).map(
-        (name) => h("option", {value: name})));
-      document.body.appendChild(list);
-    }
-    return h("input", {
-      type: "text", class: "vTextField wb-input", list: "wb-timezone-list",
-      value: WB.display(opts.value), placeholder: opts.param && opts.param.default
-        ? String(opts.param.default) : "UTC",
-      "aria-label": opts.label, dataset: {focus: `${opts.path}|value`},
-      oninput: (event) => opts.onChange(event.target.value.trim() === "" ? WB.emptyValue(opts)
-        : event.target.value.trim()),
-    });
-  });
 
   /** The inputs a manual trigger asks for. */
   WB.wholeWidgets.register("inputs", (app, opts) => {
