@@ -189,6 +189,21 @@ def test_the_builder_asks_the_server_for_inputs_with_several_parts() -> None:
     assert isinstance(value_field(String(), "no-such-widget"), forms.CharField)
 
 
+def test_a_project_adds_a_widget_without_javascript() -> None:
+    from workflows_app.forms.builder_widgets import builder_widgets, register_builder_widget
+
+    @register_builder_widget("colour")
+    def colour_field(value_type: Any, **kwargs: Any) -> forms.Field:
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "color"}), **kwargs)
+
+    try:
+        html = input_html(String(), widget="colour")
+        assert 'type="color"' in html and 'data-wb-value="text"' in html
+    finally:
+        del builder_widgets["colour"]
+    assert 'type="color"' not in input_html(String(), widget="colour")
+
+
 @pytest.mark.django_db
 def test_the_schedule_picker_lists_the_next_runs_in_the_timezone(admin_client) -> None:
     html = admin_client.get(WIDGET, {"type": "String", "widget": "schedule",
@@ -230,6 +245,14 @@ def test_a_date_is_made_by_the_server_from_its_inputs(admin_client) -> None:
         "d1-value_1": "09:30", "d1-value_2": "Europe/Paris"}).content.decode()
     assert answer(html) == ("2026-07-01T09:30:00+02:00", False)
     assert '<option value="Europe/Paris" selected>' in html  # as chosen
+
+
+@pytest.mark.django_db
+def test_a_saved_value_that_is_no_date_is_said_and_kept(admin_client) -> None:
+    html = admin_client.get(WIDGET, {"type": "DateTime", "value": json.dumps("tomorrow"),
+                                     "prefix": "d2"}).content.decode()
+    assert "Saved as “tomorrow”, which is not a date and time with its timezone" in html
+    assert answer(html) == ("tomorrow", False)  # kept until a date is chosen
 
 
 @pytest.mark.django_db

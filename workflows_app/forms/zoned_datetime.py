@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from typing import Any
 
 from django import forms
 from django.utils import timezone as django_timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 __all__ = ["OFFSETS", "ZonedDateTimeField", "ZonedDateTimeWidget", "named_zones", "offset_text",
            "parse_moment", "zone_choices"]
@@ -186,6 +189,15 @@ class ZonedDateTimeField(forms.MultiValueField):
 
     def prepare_value(self, value: Any) -> Any:
         return value
+
+    def preview(self, value: Any, siblings: Mapping[str, Any]) -> SafeString:
+        """In the builder: a saved value that is no date and time (typed in JSON,
+        imported) is said, as its inputs show nothing of it."""
+        if value in (None, "") or parse_moment(value) is not None:
+            return SafeString("")
+        return format_html(
+            '<span class="wb-local-error" role="alert">Saved as “{}”, which is not a date and '
+            "time with its timezone: choose one.</span>", str(value)[:100])
 
 
 def to_json(value: datetime | None) -> str | None:
