@@ -317,6 +317,49 @@ def test_channel_messages_are_captured_whatever_the_delivery_backend(settings: A
     outbox.messages.clear()
 
 
+def test_a_captured_request_shows_no_credential_of_the_connection() -> None:
+    """A test run's report shows the provider's request as it would be sent, but not
+    the connection's secrets: not the Authorization header's credentials, not a
+    routing key in the body, not a webhook address that is itself the secret. A
+    form body reads as one line per field."""
+    import base64
+
+    from workflows_app.channels.message import OutboundMessage
+    from workflows_app.channels.sending import deliver
+
+    token, key = "tw-token-5e1d0c9b8a", "R0123456789abcdef0123456789abcde"
+    basic = base64.b64encode(f"AC1:{token}".encode()).decode()
+    hook = "https://93.184.216.34/services/T000/B000/XXXXSECRETXXXX"
+    messages = [
+        OutboundMessage(channel="sms", connection="Twilio", summary={}, method="POST",
+                        url="https://93.184.216.34/2010-04-01/Accounts/AC1/Messages.json",
+                        headers={"Authorization": f"Basic {basic}",
+                                 "Content-Type": "application/x-www-form-urlencoded"},
+                        body=f"To=%2B447700900123&Body=Your+order+shipped&T={token}".encode(),
+                        simulated={"sid": "SM1"}, secrets=[token]),
+        OutboundMessage(channel="PagerDuty", connection="On-call", summary={}, method="POST",
+                        url="https://93.184.216.34/v2/enqueue",
+                        headers={"Content-Type": "application/json"},
+                        body=json.dumps({"routing_key": key, "event_action": "trigger"}).encode(),
+                        secrets=[key]),
+        OutboundMessage(channel="chat", connection="Slack", summary={}, method="POST",
+                        url=hook, headers={}, body=b'{"text": "hi"}', simulated="ok",
+                        secrets=[hook]),
+    ]
+    with capturing() as capture:
+        for message in messages:
+            deliver(message, None)
+    shown = json.dumps([request.as_dict() for request in capture.requests])
+    for secret in (token, basic, key, "XXXXSECRETXXXX"):
+        assert secret not in shown
+    sms, page, chat = capture.requests
+    assert sms.headers["Authorization"] == "Basic [redacted]"
+    assert sms.body_text == "To: +447700900123\nBody: Your order shipped\nT: [redacted]"
+    assert json.loads(page.body_text) == {"routing_key": "[redacted]",
+                                          "event_action": "trigger"}
+    assert chat.url == "https://93.184.216.34/[redacted]"
+
+
 def test_the_capture_is_scoped_to_its_context(smtp_server: Any) -> None:
     """Mail sent outside a capture is sent as usual, also while one is open elsewhere."""
     with capturing() as capture:

@@ -13,6 +13,7 @@ from workflows_app.channels.message import OutboundMessage, ProviderAnswer
 from workflows_app.connections.provider import connection_values
 from workflows_app.execution.flow import StepError
 from workflows_app.models.connection import ConnectionUnusable
+from workflows_app.sandbox.capture import current_capture
 
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "django-workflows/0.1 (channel step)"
@@ -43,6 +44,9 @@ def deliver(message: OutboundMessage, context: Any) -> ProviderAnswer:
     message.timeout = timeout_for(context)
     message.headers.setdefault("User-Agent", USER_AGENT)
     if net.intercepted():
+        capture = current_capture()
+        if capture is not None:
+            capture.hide(message.secrets)
         answer = HttpBackend().send(message)
         return ProviderAnswer(200, message.simulated) if message.simulated is not None \
             else answer
