@@ -106,6 +106,26 @@ def test_the_timeout_ends_the_wait_undecided(manager, receiver, allow_local_http
 
 
 @pytest.mark.django_db
+def test_the_run_page_reads_the_decision_and_names_nested_steps_by_their_labels(
+        admin_client, manager, receiver, allow_local_http):
+    """Support reads "Decision: Timed out" (the choice's label, not `timed_out`), and
+    the steps inside a path are headed by their labels, with their outcome."""
+    steps = refund_flow(receiver, {"users": [manager.pk]}, timeout="1 second")
+    steps[1]["params"]["otherwise"][0]["label"] = "Tell the customer no"
+    workflow = create_workflow("Refunds", steps)
+    order("25.00")
+    drain()
+    time.sleep(1.1)
+    drain()
+    [run] = runs_of(workflow)
+    page = admin_client.get(reverse("admin:workflows_app_run_change", args=[run.pk]))
+    text = page.content.decode()
+    assert "Timed out" in text and "timed_out" not in text.split("<pre")[0]
+    assert '<strong class="wf-step-title">Tell the customer no</strong>' in text
+    assert "Status code:" in text.split("Tell the customer no", 1)[1]
+
+
+@pytest.mark.django_db
 def test_the_assignees_are_notified_with_a_link_to_the_decide_page(client, manager, receiver,
                                                                     allow_local_http):
     from workflows_app.models import Notification

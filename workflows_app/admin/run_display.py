@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from engine import step_registry
-from engine.types import DateTime
+from engine.types import Choice, DateTime
 from workflows_app.models import Event, EventStatus, RunStatus, StepStatus, WorkflowEvaluation
 from workflows_app.triggers.lookup import trigger_label
 
@@ -124,6 +124,8 @@ def step_outcome(step_type: str, outputs: Any) -> list[tuple[str, str]]:
             value, str) else None
         text = formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if (
             moment is not None and timezone.is_aware(moment)) else str(value)
+        if isinstance(output.type, Choice):  # "Timed out", not "timed_out"
+            text = dict(output.type.options()).get(value, text)
         label = output.label or output.name
         if len(text) > OUTCOME_MAX_CHARS:
             text = text[:OUTCOME_MAX_CHARS - 1] + "\u2026"
