@@ -91,6 +91,11 @@ def test_a_moved_card_keeps_the_focus_on_its_button(page: Page, live_server: Any
     expect(page.get_by_role("button", name="Move step 2 up")).to_be_focused()
     expect(page.locator('.wb-step[data-path="steps[1]"]')).to_have_attribute(
         "data-step-type", "email.send")
+    # A removal does not hand the focus to the next step's "Remove" (Enter twice would
+    # remove two steps).
+    page.get_by_role("button", name="Remove step 1").click()
+    expect(page.locator(".wb-step-list > .wb-step:not([aria-busy])")).to_have_count(2)
+    expect(page.get_by_role("button", name="Remove step 1")).not_to_be_focused()
 
 
 def test_a_card_the_server_cannot_give_says_why(page: Page, live_server: Any,

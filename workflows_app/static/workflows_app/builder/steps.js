@@ -249,7 +249,8 @@
     if (meta) title = meta.label;
     const icon = (text, label, action, extra) => h("button", {type: "button",
       class: `wb-icon-button wb-edit-only ${extra}`, title: label, "aria-label": label, text,
-      dataset: {action, focus: `${place.path}|${action}`}});
+      // A move keeps the focus on the moved step's button; a removal does not pass it on.
+      dataset: action === "remove" ? {action} : {action, focus: `${place.path}|${action}`}});
     card.append(h("div", {class: "wb-step-header"}, [
       h("span", {class: "wb-step-number", text: String(index + 1)}),
       h("span", {class: "wb-step-title"}, [h("strong", {text: title}),
