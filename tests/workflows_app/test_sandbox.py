@@ -160,6 +160,28 @@ def test_a_test_run_shows_the_mail_and_the_call_but_sends_nothing_and_changes_no
     assert receiver.count("/erp") == 1
 
 
+def test_a_test_run_says_what_each_step_was_given(root: Client, buyer_order: Order) -> None:
+    """A step that sends nothing (a task, an approval) is shown with what it was
+    given, by the labels of its params: what the task would say, to whom, when."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.create(name="Account managers")
+    definition = {
+        "schema_version": 1, "name": "Call big customers", "trigger": ORDER_UPDATED,
+        "steps": [{"key": "call", "label": "Call the customer", "type": "task.create",
+                   "params": {"title": "Call about {{ record.number }}",
+                              "assignee": "group:Account managers", "due": "in 2 days"}}]}
+    response = root.post(RUN, {"definition": json.dumps(definition),
+                               "record_search": "a-1001"})
+    assert response.status_code == 200, response.content.decode()
+    [step] = response.context["report"].steps
+    given = dict(step.given)
+    assert given["Title"] == "Call about A-1001"
+    assert "Account managers" in given["Assignee"]
+    page = html.unescape(response.content.decode())
+    assert "What it was given" in page and "Call about A-1001" in page
+
+
 def test_a_test_run_with_a_recent_event(root: Client, smtp_server: Any,
                                         buyer_order: Order) -> None:
     definition = {

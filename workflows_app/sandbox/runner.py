@@ -13,6 +13,7 @@ time, with the retries it would get.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from engine import ValidatedDefinition
+from engine import ValidatedDefinition, step_registry
 from engine.definition import CompiledStep
 from engine.types import ObjectType
 from workflows_app.execution.context import StepContext
@@ -70,6 +71,23 @@ class StepReport:
     @property
     def position(self) -> int:
         return self.index + 1
+
+    @property
+    def given(self) -> list[tuple[str, str]]:
+        """What the step was given, by param label ("Title", "Call the customer
+        about A-1000"), secrets hidden: how the report says what a step without a
+        message or a call (a task, an approval) would do."""
+        if not isinstance(self.inputs, dict):
+            return []
+        step_class = step_registry.find(self.type_key)
+        labels = {param.name: param.display_label for param in step_class.params} \
+            if step_class is not None else {}
+        shown = []
+        for name, value in self.inputs.items():
+            if value in (None, "", [], {}) or name not in labels:
+                continue
+            shown.append((labels[name], _plain(value)))
+        return shown
 
 
 @dataclass
@@ -374,3 +392,18 @@ def _record_changes(first_new_event: int) -> list[RecordChange]:
         changes.append(RecordChange(summary=event.summary, record_model=event.record_model,
                                     record_pk=event.record_pk, changes=fields))
     return changes
+
+
+#: A value longer than this is cut in the report's "given" lines.
+GIVEN_MAX_CHARS = 200
+
+
+def _plain(value: Any) -> str:
+    """A resolved input as one short line: text as it is, lists joined."""
+    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
+        text = ", ".join(str(item) for item in value)
+    elif isinstance(value, str | int | float | bool):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= GIVEN_MAX_CHARS else text[:GIVEN_MAX_CHARS - 1] + "\u2026"
