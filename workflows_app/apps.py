@@ -42,7 +42,7 @@ class WorkflowsAppConfig(AppConfig):
         from workflows_app.connections import form_fields  # noqa: F401  (registration)
         from workflows_app.connections.provider import install_connection_provider
         from workflows_app.forms import widget_fields  # noqa: F401  (registration)
-        from workflows_app.records import install_record_provider
+        from workflows_app.json_samples import install_record_provider
         from workflows_app.steps import form_fields as step_form_fields  # noqa: F401
         from workflows_app.tenancy import checks as tenancy_checks  # noqa: F401
         from workflows_app.triggers import builtin  # noqa: F401  (registration)

@@ -140,6 +140,9 @@ class ModelRegistration:
     #: With tenancy on: the ORM path from a record to its tenant (``"organisation"``),
     #: or None when the records belong to no tenant.
     tenant_path: str | None = None
+    #: Samples of its JSON fields declared by the project, by field name (``"samples"``
+    #: in settings): their fields become typed paths (`workflows_app.json_samples`).
+    samples: Mapping[str, Any] = field(default_factory=dict)
 
     def tenant_key(self, instance: models.Model) -> str | None:
         """The tenant key of one of its records (None with tenancy off)."""
@@ -182,9 +185,12 @@ _code_registrations: dict[str, dict[str, Any]] = {}
 
 
 def register_model(model: type[models.Model] | str, fields: str | Iterable[str] = "__all__",
-                   types: Mapping[str, str] | None = None, tenant: str | None = None) -> None:
+                   types: Mapping[str, str] | None = None, tenant: str | None = None,
+                   samples: Mapping[str, Any] | None = None) -> None:
     """Register a model for workflows in one call (e.g. in `AppConfig.ready()`);
-    `tenant` is the path from its records to their tenant, with tenancy on."""
+    `tenant` is the path from its records to their tenant, with tenancy on;
+    `samples` gives JSON fields a sample value (`{"delivery": {"carrier": "DHL"}}`)
+    whose fields become typed paths (`workflows_app.json_samples`)."""
     label = model if isinstance(model, str) else model_label_of(model)
     label = label.lower()
     if label in _code_registrations or label in (workflow_settings.MODELS or {}):
@@ -193,6 +199,7 @@ def register_model(model: type[models.Model] | str, fields: str | Iterable[str] 
         "fields": fields if isinstance(fields, str) else list(fields),
         "types": dict(types or {}),
         **({"tenant": tenant} if tenant else {}),
+        **({"samples": dict(samples)} if samples else {}),
     }
     registrations.cache_clear()
 
@@ -233,8 +240,11 @@ def registrations() -> dict[str, ModelRegistration]:
             names = _exposed_field_names(model, options.get("fields", "__all__"))
         except (LookupError, ValueError, FieldDoesNotExist, TypeError):
             continue  # reported by the system checks (workflows.E003/E004)
+        samples = options.get("samples")
         result[label] = ModelRegistration(label, model, names, options.get("types") or {},
-                                          tenant_path=record_tenant_path(model, options))
+                                          tenant_path=record_tenant_path(model, options),
+                                          samples=samples if isinstance(samples, Mapping)
+                                          else {})
     user_label = user_model_label()
     tenant = tenancy_config.tenant_settings()
     if user_label not in result:

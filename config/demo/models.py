@@ -38,6 +38,10 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     total_amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
+    delivery = models.JSONField(
+        "delivery details", default=dict, blank=True,
+        help_text="How the order is shipped, as the shop's checkout records it: carrier, "
+                  "express or not, the address.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,16 +8,18 @@ One module per concern:
 - `endpoints`: JSON endpoints the builder calls while editing (scope, cron);
 - `versions`: compare and restore versions, the read-only version admin;
 - `diff`: readable differences between two definitions;
-- `import_export`: download and upload definitions as JSON.
+- `import_export`: download and upload definitions as JSON;
+- `json_samples`: samples of registered models' JSON fields ("JSON field samples").
 """
 
 # Run history (runs, events, "why didn't it run?"): runs.py, events.py, why.py.
 from workflows_app.admin.approvals import ApprovalAdmin
 from workflows_app.admin.events import EventAdmin
+from workflows_app.admin.json_samples import JSONFieldSampleAdmin
 from workflows_app.admin.runs import RunAdmin
 from workflows_app.admin.workflow import WorkflowAdmin
 from workflows_app.connections.admin import ConnectionAdmin
 from workflows_app.work.admin import NotificationAdmin, TaskAdmin
 
-__all__ = ["ApprovalAdmin", "ConnectionAdmin", "EventAdmin", "NotificationAdmin", "RunAdmin",
-           "TaskAdmin", "WorkflowAdmin"]
+__all__ = ["ApprovalAdmin", "ConnectionAdmin", "EventAdmin", "JSONFieldSampleAdmin",
+           "NotificationAdmin", "RunAdmin", "TaskAdmin", "WorkflowAdmin"]

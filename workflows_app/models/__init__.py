@@ -1,9 +1,10 @@
 """Models of the workflows app: definitions and their versions, events, runs, the
-webhook delivery log and schedule state."""
+webhook delivery log, schedule state and samples of JSON fields."""
 
 from workflows_app.models.approval import Approval, ApprovalStatus
 from workflows_app.models.connection import Connection
 from workflows_app.models.event import Event, EventStatus, WorkflowEvaluation
+from workflows_app.models.json_sample import JSONFieldSample
 from workflows_app.models.notification import Notification
 from workflows_app.models.prune import PruneLog
 from workflows_app.models.run import Run, RunAction, RunStatus, StepRun, StepStatus
@@ -19,6 +20,7 @@ __all__ = [
     "Connection",
     "Event",
     "EventStatus",
+    "JSONFieldSample",
     "Notification",
     "PendingWakeUp",
     "PruneLog",

@@ -72,6 +72,23 @@ ORDERS: list[tuple[str, int, str, str, str, int]] = [
     ("A-1020", 4, "paid", "11000.00", "USD", 40),
 ]
 
+#: Where each customer's orders go (city, country), for the orders' delivery details.
+ADDRESSES: list[tuple[str, str]] = [
+    ("Springfield", "US"), ("London", "GB"), ("Berlin", "DE"), ("Manchester", "GB"),
+    ("Arlington", "US"),
+]
+CARRIERS = ["DHL", "UPS", "FedEx"]
+
+
+def delivery_details(index: int, customer_index: int, total: str) -> dict[str, Any]:
+    """The JSON the demo checkout stores in an order's delivery details."""
+    city, country = ADDRESSES[customer_index]
+    return {"carrier": CARRIERS[index % len(CARRIERS)],
+            "express": Decimal(total) >= 10000 or index % 4 == 0,
+            "weight_kg": round(1.5 + index * 0.75, 2),
+            "address": {"city": city, "country": country}}
+
+
 # (order number, amount, method)
 PAYMENTS: list[tuple[str, str, str]] = [
     ("A-1004", "45.99", "card"),
@@ -124,7 +141,8 @@ class Command(BaseCommand):
     def _load_orders(self, customers: list[Customer]) -> dict[str, Order]:
         orders, created = {}, 0
         now = timezone.now()
-        for number, customer_index, status, total, currency, age_days in ORDERS:
+        for index, (number, customer_index, status, total, currency, age_days) in enumerate(
+                ORDERS):
             order, was_created = Order.objects.get_or_create(
                 number=number,
                 defaults={
@@ -132,6 +150,7 @@ class Command(BaseCommand):
                     "status": status,
                     "total_amount": Decimal(total),
                     "currency": currency,
+                    "delivery": delivery_details(index, customer_index, total),
                 },
             )
             if was_created:
