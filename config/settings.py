@@ -248,7 +248,11 @@ DEMO_CONNECTION_KEY = "ZGVtby1vbmx5LWNvbm5lY3Rpb24ta2V5LTMyYnl0ZXM="
 WORKFLOWS = {
     "MODELS": {
         "demo.customer": {"fields": "__all__", "types": {"phone": "Phone"}},
-        "demo.order": {"fields": "__all__"},
+        # The sample of the order's JSON field types record.delivery.* in every
+        # workflow (staff may replace it under Workflows > JSON field samples).
+        "demo.order": {"fields": "__all__", "samples": {"delivery": {
+            "carrier": "DHL", "express": True, "weight_kg": 2.5,
+            "address": {"city": "Berlin", "country": "DE"}}}},
         "demo.payment": {"fields": "__all__"},
     },
     "HTTP_ALLOWED_PRIVATE_HOSTS": [

@@ -9,6 +9,8 @@
 - ``workflows.E005``: a ``WORKFLOWS`` value has the wrong type (including a
   ``RETENTION_DAYS`` that is not a positive integer or None, and a limit such as
   ``MAX_DEFINITION_BYTES`` that is not a positive integer).
+- ``workflows.E006`` (in `workflows_app.json_samples`): a sample declared for a
+  JSON field in ``MODELS`` is not one of a registered JSON field, or is unusable.
 - ``workflows.W001``: a Redis channel layer (channels_redis) whose hosts read with
   a socket timeout no longer than channels_redis' blocking read (redis-py 8's 5 s
   default), which closes idle live-update sockets every few seconds.

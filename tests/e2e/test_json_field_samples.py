@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.test_builder import PASSWORD, wait_for_scope
 from tests.e2e.test_builder_boxes import add_step
+from tests.workflows_app.test_json_field_samples import without_declared_samples
 from workflows_app import json_samples
 from workflows_app.models import JSONFieldSample, Workflow
 
@@ -23,8 +24,10 @@ DELIVERY = {"carrier": "DHL", "express": True, "weight_kg": 2.5, "api_key": "k_l
 
 
 @pytest.fixture
-def manager(django_user_model: Any) -> Any:
-    """Staff who build workflows and may view orders: not a superuser."""
+def manager(django_user_model: Any, settings: Any) -> Any:
+    """Staff who build workflows and may view orders: not a superuser (and the
+    delivery details have no sample yet)."""
+    without_declared_samples(settings)
     user = django_user_model.objects.create_user("maria", "maria@example.com", PASSWORD,
                                                  is_staff=True)
     wanted = [("workflows_app", codename) for codename in (

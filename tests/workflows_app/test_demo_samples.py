@@ -134,3 +134,16 @@ def test_a_paid_order_is_packed_and_invoiced_at_once_then_the_customer_told(demo
     assert Run.objects.filter(parent=run, status=RunStatus.SUCCEEDED).count() == 2
     [told] = [m for m in mail.outbox if m.subject == "Order A-1003 is being prepared"]
     assert "Invoice: to follow" not in told.body
+
+
+def test_an_express_order_is_told_to_the_warehouse_from_its_delivery_details(demo) -> None:
+    customer = Order.objects.get(number="A-1001").customer
+    Order.objects.create(number="E-1", customer=customer, total_amount=80, delivery={
+        "carrier": "UPS", "express": True, "weight_kg": 1.25,
+        "address": {"city": "Lyon", "country": "FR"}})
+    Order.objects.create(number="E-2", customer=customer, total_amount=80,
+                         delivery={"carrier": "UPS", "express": False})
+    drain()
+    [message] = [message for message in mail.outbox if message.to == ["warehouse@example.com"]]
+    assert message.subject == "Express: E-1 to Lyon"
+    assert message.body == "Ship order E-1 with UPS (1.25 kg) to Lyon, FR."
