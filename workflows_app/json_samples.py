@@ -36,8 +36,9 @@ from threading import Lock
 from typing import Any
 
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from django.core.signals import request_started, setting_changed
+from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -203,8 +204,13 @@ class _Stored:
         with self.lock:
             if self.read_at is not None and time.monotonic() - self.read_at < REFRESH_SECONDS:
                 return self.samples
-        found = {(model, field): sample for model, field, sample in
-                 JSONFieldSample.objects.values_list("model", "field", "sample")}
+        try:
+            found = {(model, field): sample for model, field, sample in
+                     JSONFieldSample.objects.values_list("model", "field", "sample")}
+        except (DatabaseError, SynchronousOnlyOperation, RuntimeError):
+            # No database to read here (before migrating, async code, a test without
+            # one): the declared samples only, and the next use tries again.
+            return {}
         with self.lock:
             if found != self.samples:
                 self.samples = found
