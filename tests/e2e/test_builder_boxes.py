@@ -189,3 +189,30 @@ def test_labels_name_steps_and_make_their_keys(page: Page, live_server: Any, ada
     expect(summary).not_to_contain_text("(Text)")
     expect(page.locator('[data-path="steps[1].params.duration"] input')).to_have_value(
         "2 days")
+
+
+def test_a_long_name_is_not_covered_by_the_page_buttons(page: Page, live_server: Any,
+                                                        ada: Any) -> None:
+    from workflows_app.services import save_definition
+
+    name = ("Payment received: text the customer, task for the account manager, "
+            "page on-call if nobody confirms in 2 days")
+    workflow = save_definition({
+        "schema_version": 1, "name": name,
+        "trigger": {"type": "model.created", "model": "demo.order"},
+        "steps": [{"key": "mail", "type": "email.send", "params": {
+            "to": ["ops@example.com"], "subject": "New", "body": "New order."}}]}).workflow
+    change = f"/admin/workflows_app/workflow/{workflow.pk}/change/"
+    log_in(page, live_server.url, "ada", change)
+    for width in (1280, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}{change}")
+        expect(page.locator("#workflow-builder")).to_have_attribute("data-ready", "true")
+        title = page.locator("#content > h2").first.bounding_box()
+        for button in page.locator(".object-tools li").all():
+            box = button.bounding_box()
+            overlaps = (box["x"] < title["x"] + title["width"]
+                        and title["x"] < box["x"] + box["width"]
+                        and box["y"] < title["y"] + title["height"]
+                        and title["y"] < box["y"] + box["height"])
+            assert not overlaps, f"{button.inner_text()} covers the name at {width} px"
