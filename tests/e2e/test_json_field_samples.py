@@ -48,25 +48,10 @@ def test_a_json_field_sub_field_is_picked_from_a_list_after_giving_a_sample(
     Order.objects.create(number="D-1", customer=customer, total_amount=Decimal(90),
                          delivery=DELIVERY)
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/workflows_app/jsonfieldsample/add/")
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/workflows_app/workflow/add/")
     page.fill("#id_username", "maria")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    page.get_by_label("JSON field").select_option(label="Order \u203a Delivery details "
-                                                        "(demo.order.delivery)")
-    # A pasted sample that is not JSON is refused at its box; nothing is saved.
-    page.get_by_label("Sample").fill('{"carrier": ')
-    page.click("input[name=_continue]")
-    expect(page.locator(".errorlist")).to_contain_text("not valid JSON")
-    assert not JSONFieldSample.objects.exists()
-    page.get_by_label("Sample").fill("")
-    page.get_by_label("Or take it from a stored record").select_option(label="Order D-1")
-    page.click("input[name=_continue]")
-    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-    expect(page.locator(".field-learned")).to_contain_text("Address \u203a City (Text)")
-    assert JSONFieldSample.objects.get().sample["api_key"] == ""  # a secret is not kept
-
-    page.goto(f"{live_server.url}/admin/workflows_app/workflow/add/")
     expect(page.locator("#workflow-builder")).to_have_attribute("data-ready", "true")
     page.fill("#id_name", "Express parcels")
     page.get_by_label("A record is created").check()
@@ -75,6 +60,31 @@ def test_a_json_field_sub_field_is_picked_from_a_list_after_giving_a_sample(
     wait_for_scope(page)
     page.get_by_role("button", name="+ Add a condition").click()
     leaf = page.locator("#wb-conditions .wb-leaf")
+    # Without a sample the delivery details are free-form: a sub-path to type, and
+    # a way to give the field a sample.
+    leaf.get_by_label("Value to test").select_option(label="Delivery details (JSON)")
+    expect(leaf.get_by_label("Path inside the data")).to_be_visible()
+    with page.expect_popup() as opened:
+        leaf.get_by_role("link", name="Give this field a sample").click()
+    samples = opened.value
+    expect(samples.get_by_label("JSON field")).to_have_value("demo.order:delivery")
+    # A pasted sample that is not JSON is refused at its box; nothing is saved.
+    samples.get_by_label("Sample").fill('{"carrier": ')
+    samples.click("input[name=_continue]")
+    expect(samples.locator(".errorlist")).to_contain_text("not valid JSON")
+    assert not JSONFieldSample.objects.exists()
+    samples.get_by_label("Sample").fill("")
+    samples.get_by_label("Or take it from a stored record").select_option(label="Order D-1")
+    samples.click("input[name=_continue]")
+    expect(samples.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(samples.locator(".field-learned")).to_contain_text("Address \u203a City (Text)")
+    assert JSONFieldSample.objects.get().sample["api_key"] == ""  # a secret is not kept
+    samples.close()
+
+    # Back in the builder, the fields learned are listed.
+    page.bring_to_front()
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    wait_for_scope(page)
     leaf.get_by_label("Value to test").select_option(
         label="Delivery details \u203a Carrier (Text)")
     expect(leaf.get_by_label("Path inside the data")).to_be_hidden()  # nothing to type

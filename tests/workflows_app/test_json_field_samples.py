@@ -234,3 +234,19 @@ def test_people_without_rights_on_samples_see_none() -> None:
     viewer = client_for(make_user("viewer", "view_workflow"))
     assert viewer.get("/admin/workflows_app/jsonfieldsample/").status_code == 403
     assert viewer.get(ADD_URL).status_code == 403
+
+
+def test_a_condition_on_a_free_form_json_field_links_to_giving_it_a_sample() -> None:
+    from django.urls import reverse
+
+    url = reverse("admin:workflows_app_workflow_builder_operators")
+    asked = {"definition": json.dumps(order_workflow(None)), "ref": "record.delivery.carrier",
+             "op": "", "pick": "1", "path": "conditions"}
+    link = "/admin/workflows_app/jsonfieldsample/add/?json_field=demo.order%3Adelivery"
+    manager = client_for(make_user("manager", "view_workflow", "change_workflow",
+                                   "add_jsonfieldsample"))
+    assert link in manager.post(url, asked).content.decode()
+    builder_only = client_for(make_user("builder", "view_workflow", "change_workflow"))
+    assert link not in builder_only.post(url, asked).content.decode()
+    JSONFieldSample.objects.create(model="demo.order", field="delivery", sample=DELIVERY)
+    assert link not in manager.post(url, asked).content.decode()  # its fields are listed

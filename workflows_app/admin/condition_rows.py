@@ -40,7 +40,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 
+from workflows_app import json_samples
 from workflows_app.forms.builder import rendering_inputs
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import builder_scope_metadata
@@ -182,6 +184,33 @@ class ConditionRowForm(forms.Form):
         self.takes_subpath = known and resolved is not None and bool(resolved.get("json"))
 
 
+def _record_json_field(scope: Mapping[str, Any],
+                       entry: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """`("demo.order", "delivery")` when `entry` is a record's JSON field that may take
+    a sample (`record.delivery`, `record.order.delivery`), else None."""
+    if entry is None or not entry.get("json"):
+        return None
+    parent_path, _, name = str(entry["path"]).rpartition(".")
+    parent = next((item for item in scope.get("paths") or []
+                   if item.get("path") == parent_path), None)
+    model = parent.get("model") if parent else None
+    if not model or json_samples.find_json_field(f"{model}:{name}") is None:
+        return None
+    return model, name
+
+
+def sample_url(request: HttpRequest, scope: Mapping[str, Any],
+               entry: Mapping[str, Any] | None) -> str | None:
+    """When a row tests a record's free-form JSON field: where the person may give it
+    a sample (its "add" page with the field chosen), if they may."""
+    found = _record_json_field(scope, entry)
+    if found is None or not request.user.has_perm("workflows_app.add_jsonfieldsample"):
+        return None
+    model, name = found
+    return (reverse("admin:workflows_app_jsonfieldsample_add") + "?"
+            + urlencode({"json_field": f"{model}:{name}"}))
+
+
 def may_ask(model_admin: WorkflowAdmin, request: HttpRequest, *, edit: bool) -> bool:
     """Whether `request` may ask the builder's endpoints: to edit (POST), those who may
     change or add workflows; to look (GET), those who may also only see them."""
@@ -251,6 +280,7 @@ def _answer(model_admin: WorkflowAdmin, request: HttpRequest, template: str,
     except JSONInputError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     context = asked.operators_context(scope)
+    context["sample_url"] = sample_url(request, scope, context.get("entry"))
     if row:
         context["form"] = ConditionRowForm(scope, at=asked.at, ref=asked.ref, path=asked.path)
     return render(request, template, context)

@@ -7,6 +7,7 @@
  *                   may change, named in the list); the server learns its fields
  *                   (typed) and offers them in every reference picker and "Insert
  *                   variable".
+ *   (and a record's JSON field: its "Give this field a sample" link, see below)
  *   json_rows       a JSON object as rows of name, kind of value and value (an HTTP
  *                   request's body and headers): numbers stay numbers, text may hold
  *                   {{ variables }}; the raw JSON box is behind "Edit as JSON".
@@ -83,6 +84,18 @@
   // The scope is refreshed after the sample changes: say what was learned.
   WB.afterScope.push((app) => {
     app.root.querySelectorAll(".wb-sample-fields").forEach((node) => describeLearned(app, node));
+  });
+
+  // "Give this field a sample" (a record's JSON field, in a condition row) opens the
+  // JSON field samples page in a new tab: once back here, ask for the scope again so
+  // the fields learned are listed.
+  WB.afterScope.push((app) => {
+    if (app.sampleHintWired) return;
+    app.sampleHintWired = true;
+    app.root.addEventListener("click", (event) => {
+      if (!event.target.closest || !event.target.closest(".wb-sample-hint")) return;
+      window.addEventListener("focus", () => app.refreshScope(), {once: true});
+    });
   });
 
   /** Where requests already received are listed: the saved webhook workflow's own,
