@@ -89,6 +89,17 @@ def test_anonymous_users_are_sent_to_the_login_page(client: Client, shop: Shop,
     assert response["Location"].startswith(reverse("admin:login"))
 
 
+def test_the_run_names_its_record_as_staff_do_with_a_link(viewer: Client, shop: Shop) -> None:
+    """The trigger's record reads "Order A-1001" and opens the order's admin page, not
+    a model code and a database id."""
+    page = viewer.get(run_url(shop.failed)).content.decode()
+    order_url = f"/admin/demo/order/{shop.order.pk}/change/"
+    assert f'<a href="{order_url}" title="demo.order #{shop.order.pk}">{shop.order}</a>' in page
+    event_page = viewer.get(
+        f"/admin/workflows_app/event/{shop.event.pk}/change/").content.decode()
+    assert f'<a href="{order_url}"' in event_page
+
+
 @pytest.mark.parametrize("action", ["retry", "cancel", "run_again"])
 def test_anonymous_actions_change_nothing(client: Client, shop: Shop, action: str) -> None:
     runs = Run.objects.count()
