@@ -90,18 +90,19 @@ def json_safe(value: Any) -> Any:
 
 #: Set while the builder's page or endpoints are made (`workflows_app.forms.builder.
 #: rendering_inputs`): renders the HTML of a type's input (`input.html`) from its
-#: form field.
-input_renderer: ContextVar[Callable[[ValueType, dict[str, Any]], str | None] | None] = (
-    ContextVar("input_renderer", default=None))
+#: form field (with the param's `extra`, from which a widget reads its options).
+input_renderer: ContextVar[Callable[[ValueType, dict[str, Any], dict[str, Any]], str | None]
+                           | None] = ContextVar("input_renderer", default=None)
 
 
-def _input_spec(value_type: ValueType, widget: str | None = None) -> dict[str, Any]:
+def _input_spec(value_type: ValueType, widget: str | None = None,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
     spec = value_type.input_spec()
     if widget is not None:
         spec["widget"] = widget
     render = input_renderer.get()
     if render is not None:
-        html = render(value_type, spec)
+        html = render(value_type, spec, extra or {})
         if html is not None:
             spec["html"] = html
     return spec
@@ -173,7 +174,7 @@ def param_metadata(param: Param) -> dict[str, Any]:
     if isinstance(extra.get("widget"), str):
         data["input"] = {**data["input"], "widget": extra["widget"]}
         # The input of the widget asked for (`input.html`, when it is the server's).
-        data["value_type"]["input"] = _input_spec(param.type, extra["widget"])
+        data["value_type"]["input"] = _input_spec(param.type, extra["widget"], extra)
     return data
 
 

@@ -18,7 +18,8 @@
 
 - `widget`: the inputs of a value whose form field has several (a date, a time and
   a timezone; the schedule picker with its next runs), rendered again on every
-  change (`workflows_app.forms.server_widget`; GET, for htmx).
+  change (`workflows_app.forms.server_widget`; GET, or POST for editors, for
+  htmx): the schedule picker, a request's body and headers as rows.
 
 - `check`: what the form field of a type (`workflows_app.forms.fields`) says about
   a value as typed (POST `type`, `value`; for those who may edit workflows): for
@@ -31,6 +32,7 @@ All are mounted under the workflow admin and wrapped in `admin_site.admin_view`.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
@@ -44,7 +46,7 @@ from engine.types import Record, parse_type_spec
 from workflows_app.api.permissions import may_read
 from workflows_app.forms.builder import rendering_inputs, value_field
 from workflows_app.forms.builder_widgets import builder_widget_field
-from workflows_app.forms.server_widget import is_server_widget, render_widget
+from workflows_app.forms.server_widget import BadWidgetInput, is_server_widget, render_widget
 from workflows_app.forms.values import describe_value
 from workflows_app.json_input import JSONInputError, parse_definition_text
 from workflows_app.metadata import (
@@ -184,28 +186,49 @@ def cron_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
 
 
 def widget_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:
-    """The inputs of a value edited through a field with several inputs (GET
-    `type`, `widget`, `value`, and the inputs' values; see
-    `workflows_app.forms.server_widget.render_widget`), as HTML for htmx; for
+    """The inputs of a value edited through a field with several inputs (`type`,
+    `widget`, its `options` as JSON, `value`, and the inputs' values; see
+    `workflows_app.forms.server_widget.render_widget`), as HTML for htmx: GET for
     anyone who may see workflows (read-only, disabled, for those who may not
-    change them)."""
-    if request.method != "GET":
-        return HttpResponseNotAllowed(["GET"])
-    if not _may_see(model_admin, request):
-        raise PermissionDenied
-    widget = request.GET.get("widget", "")[:100] or None
-    try:
-        value_type = parse_type_spec(request.GET.get("type", "")[:200])
-    except ValueParseError as exc:
+    change them), POST (a body too long for an address: a request's JSON body as
+    rows) for those who may change them."""
+    if request.method == "GET":
+        if not _may_see(model_admin, request):
+            raise PermissionDenied
+        query = request.GET
+    elif request.method == "POST":
+        if not _may_edit(model_admin, request):
+            raise PermissionDenied
+        query = request.POST
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+
+    def refused(message: str) -> HttpResponse:
         return HttpResponse(format_html('<span class="wb-local-error" role="alert">{}</span>',
-                                        exc.reason), status=400)
-    field = value_field(value_type, widget, required=False)
+                                        message), status=400)
+
+    widget = query.get("widget", "")[:100] or None
+    try:
+        value_type = parse_type_spec(query.get("type", "")[:200])
+    except ValueParseError as exc:
+        return refused(exc.reason)
+    try:
+        options = json.loads(query.get("options", "")[:2000] or "{}")
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        return refused("The widget's options are not readable.")
+    try:
+        field = value_field(value_type, widget, options=options, required=False)
+    except ValueError as exc:  # options the widget does not offer
+        return refused(str(exc))
     if not is_server_widget(field):
-        return HttpResponse(format_html(
-            '<span class="wb-local-error" role="alert">{}</span>',
-            "This value has no inputs of its own."), status=400)
-    readonly = request.GET.get("readonly") == "1" or not _may_edit(model_admin, request)
-    return HttpResponse(render_widget(field, request.GET, readonly=readonly))
+        return refused("This value has no inputs of its own.")
+    readonly = query.get("readonly") == "1" or not _may_edit(model_admin, request)
+    try:
+        return HttpResponse(render_widget(field, query, readonly=readonly))
+    except BadWidgetInput as exc:
+        return refused(str(exc))
 
 
 def autocomplete_view(model_admin: WorkflowAdmin, request: HttpRequest) -> HttpResponse:

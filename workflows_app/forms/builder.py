@@ -24,7 +24,7 @@ search endpoint checks the model's view permission.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,7 +32,7 @@ from django import forms
 
 from engine.types import ArrayType, ObjectType, ValueType
 from engine.types.structure import StructType
-from workflows_app.forms.builder_widgets import builder_widget_field
+from workflows_app.forms.builder_widgets import builder_widget_field, widget_options
 from workflows_app.forms.fields import (
     DurationTextField,
     RecordIdField,
@@ -114,36 +114,39 @@ def renders_input(value_type: ValueType) -> bool:
     return not isinstance(value_type, _NOT_RENDERED)
 
 
-def value_field(value_type: ValueType, widget: str | None = None, **kwargs: Any
-                ) -> forms.Field:
+def value_field(value_type: ValueType, widget: str | None = None, *,
+                options: Mapping[str, Any] | None = None, **kwargs: Any) -> forms.Field:
     """The form field of one literal of `value_type`: the one of the widget the
     param asks for when one is registered under that name
-    (`workflows_app.forms.builder_widgets`), else the type's (`form_field_for`)."""
-    field = builder_widget_field(widget, value_type, **kwargs)
+    (`workflows_app.forms.builder_widgets`; `options`: the param's `extra`, of
+    which the widget reads what it names), else the type's (`form_field_for`)."""
+    field = builder_widget_field(widget, value_type, options=options, **kwargs)
     return field if field is not None else form_field_for(value_type, **kwargs)
 
 
-def input_field(value_type: ValueType, widget: str | None = None, **kwargs: Any
-                ) -> forms.Field:
+def input_field(value_type: ValueType, widget: str | None = None, *,
+                options: Mapping[str, Any] | None = None, **kwargs: Any) -> forms.Field:
     """The form field of one literal of `value_type` in the builder: not required
     (the builder says what is missing itself, and keeps blank rows); a field with
     several inputs is a slot the server fills (`workflows_app.forms.server_widget`)."""
     kwargs.setdefault("label", value_type.label)
-    field = value_field(value_type, widget, required=False, **kwargs)
+    field = value_field(value_type, widget, options=options, required=False, **kwargs)
     if is_server_widget(field):
-        return ServerWidgetField(field, value_type=value_type, widget=widget)
+        return ServerWidgetField(field, value_type=value_type, widget=widget,
+                                 options=widget_options(widget, options))
     return field
 
 
 def input_html(value_type: ValueType, check_url: str | None = None,
-               widget: str | None = None) -> str | None:
+               widget: str | None = None, options: Mapping[str, Any] | None = None
+               ) -> str | None:
     """The HTML of the input for one literal value of `value_type`, or None when the
     builder edits it otherwise (lists, structures, records); with `check_url`, an
     input that checks what is typed asks it on change (htmx); `widget`: the
-    widget the param asks for."""
+    widget the param asks for (`options`: the param's `extra`)."""
     if not renders_input(value_type):
         return None
-    field = input_field(value_type, widget)
+    field = input_field(value_type, widget, options=options)
     return str(field.widget.render("value", None,
                                    attrs=input_attrs(value_type, field, check_url, widget)))
 
@@ -152,14 +155,17 @@ def input_html(value_type: ValueType, check_url: str | None = None,
 def rendering_inputs(check_url: str | None = None) -> Iterator[None]:
     """Within it, type descriptions made by `workflows_app.metadata` carry the
     HTML of their input (each type rendered once); `check_url`: see `input_html`."""
-    rendered: dict[tuple[type[ValueType], str, str], str | None] = {}
+    rendered: dict[tuple[type[ValueType], str, str, str | None, str], str | None] = {}
 
-    def render(value_type: ValueType, input_spec: dict[str, Any]) -> str | None:
+    def render(value_type: ValueType, input_spec: dict[str, Any],
+               extra: dict[str, Any]) -> str | None:
         widget = input_spec.get("widget")
         widget = widget if isinstance(widget, str) else None
-        key = (type(value_type), value_type.spec, repr(input_spec.get("options")), widget)
+        options = widget_options(widget, extra)
+        key = (type(value_type), value_type.spec, repr(input_spec.get("options")), widget,
+               json.dumps(options, sort_keys=True, default=str))
         if key not in rendered:
-            rendered[key] = input_html(value_type, check_url, widget)
+            rendered[key] = input_html(value_type, check_url, widget, options)
         return rendered[key]
 
     token = input_renderer.set(render)

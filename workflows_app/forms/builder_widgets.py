@@ -10,8 +10,13 @@ without any JavaScript::
         return forms.CharField(widget=forms.TextInput(attrs={"type": "color"}), **kwargs)
 
 `kwargs` carries `label`, `required`, `help_text` and `initial`, as for
-`register_form_field`. The builder renders the field's widget for the param's
-value (`workflows_app.forms.builder.input_field`):
+`register_form_field`. A widget that reads more of the param's `extra` names those
+keys (`register_builder_widget("json_rows", options=("kinds", "row_label"))`):
+they are passed to the factory as keyword arguments when the param sets them
+(and, for a widget the server renders on every change, sent back by the builder
+with its inputs, so the factory must check them as it would any request data).
+The builder renders the field's widget for the param's value
+(`workflows_app.forms.builder.input_field`):
 
 - a field with one input (a text box, a select) is read back like any other
   (`data-wb-value`), and a field that checks what is typed is asked through htmx
@@ -31,37 +36,53 @@ editors only (rows, nested steps, condition trees).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 
 from engine.types import ValueType
 
-__all__ = ["BuilderWidgetFactory", "builder_widget_field", "builder_widgets",
-           "register_builder_widget"]
+__all__ = ["BuilderWidgetFactory", "builder_widget_field", "builder_widget_options",
+           "builder_widgets", "register_builder_widget", "widget_options"]
 
 BuilderWidgetFactory = Callable[..., forms.Field]
 
 #: Widget name -> form field factory `(value_type, **kwargs) -> forms.Field`.
 builder_widgets: dict[str, BuilderWidgetFactory] = {}
 
+#: Widget name -> the keys of a param's `extra` its factory reads.
+builder_widget_options: dict[str, tuple[str, ...]] = {}
 
-def register_builder_widget(name: str) -> Callable[[BuilderWidgetFactory],
-                                                   BuilderWidgetFactory]:
+
+def register_builder_widget(name: str, *, options: tuple[str, ...] = ()
+                            ) -> Callable[[BuilderWidgetFactory], BuilderWidgetFactory]:
     """Decorator: params asking for widget `name` get the factory's form field (a
-    later registration under the same name replaces the earlier one)."""
+    later registration under the same name replaces the earlier one); `options`:
+    the keys of the param's `extra` passed to the factory."""
 
     def decorator(factory: BuilderWidgetFactory) -> BuilderWidgetFactory:
         builder_widgets[name] = factory
+        builder_widget_options[name] = tuple(options)
         return factory
 
     return decorator
 
 
-def builder_widget_field(name: object, value_type: ValueType, **kwargs: Any
+def widget_options(name: object, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options of widget `name` that `extra` (a param's) sets."""
+    if not isinstance(name, str) or not isinstance(extra, Mapping):
+        return {}
+    return {key: extra[key] for key in builder_widget_options.get(name, ()) if key in extra}
+
+
+def builder_widget_field(name: object, value_type: ValueType, *,
+                         options: Mapping[str, Any] | None = None, **kwargs: Any
                          ) -> forms.Field | None:
-    """The form field of widget `name` for a value of `value_type`, or None when no
-    widget of that name is registered."""
+    """The form field of widget `name` for a value of `value_type` (with the
+    `options` it reads, see `widget_options`), or None when no widget of that name
+    is registered."""
     factory = builder_widgets.get(name) if isinstance(name, str) else None
-    return None if factory is None else factory(value_type, **kwargs)
+    if factory is None:
+        return None
+    return factory(value_type, **widget_options(name, options), **kwargs)

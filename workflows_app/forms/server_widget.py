@@ -24,11 +24,14 @@ from django.utils.safestring import SafeString
 
 from engine.types import ValueType
 
-__all__ = ["WIDGET_URL_NAME", "ServerWidgetField", "ServerWidgetSlot", "is_server_widget",
-           "render_widget", "widget_url"]
+__all__ = ["MAX_VALUE_CHARS", "WIDGET_URL_NAME", "BadWidgetInput", "ServerWidgetField",
+           "ServerWidgetSlot", "is_server_widget", "render_widget", "widget_url"]
 
 #: The admin URL of the endpoint (`workflows_app.admin.endpoints.widget_view`).
 WIDGET_URL_NAME = "admin:workflows_app_workflow_builder_widget"
+
+#: Longest stored value (JSON) the endpoint reads: a longer one is refused, never cut.
+MAX_VALUE_CHARS = 200_000
 
 #: The id prefix of one widget's inputs, as the builder sends it.
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,40}$")
@@ -42,9 +45,17 @@ def widget_url() -> str | None:
         return None
 
 
+class BadWidgetInput(ValueError):
+    """What was sent cannot come from the widget's inputs (too many rows, a value
+    too long...): the endpoint answers 400 with this message."""
+
+
 def is_server_widget(field: forms.Field) -> bool:
-    """Whether the builder renders `field` through the server on every change."""
-    return isinstance(field.widget, forms.MultiWidget)
+    """Whether the builder renders `field` through the server on every change: a
+    `MultiWidget`, or a widget that says so (`server_rendered = True`, such as
+    rows added and removed through the server)."""
+    return (isinstance(field.widget, forms.MultiWidget)
+            or bool(getattr(field.widget, "server_rendered", False)))
 
 
 class ServerWidgetSlot(forms.Widget):
@@ -53,9 +64,11 @@ class ServerWidgetSlot(forms.Widget):
     template_name = "workflows_app/widgets/server_widget_slot.html"
 
     def __init__(self, *, value_type: ValueType, widget: str | None, siblings: tuple[str, ...],
-                 css_class: str = "", attrs: dict[str, Any] | None = None) -> None:
+                 css_class: str = "", options: Mapping[str, Any] | None = None,
+                 attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
         self.css_class = css_class
+        self.options = dict(options or {})
         self.value_type = value_type
         self.widget_name = widget
         self.siblings = siblings
@@ -71,6 +84,8 @@ class ServerWidgetSlot(forms.Widget):
             "data-wb-widget": self.widget_name or "",
             "data-wb-siblings": " ".join(self.siblings),
         })
+        if self.options:
+            context["widget"]["attrs"]["data-wb-options"] = json.dumps(self.options)
         return context
 
 
@@ -78,12 +93,12 @@ class ServerWidgetField(forms.Field):
     """`inner` (a field with several inputs) as the builder shows it: a slot."""
 
     def __init__(self, inner: forms.Field, *, value_type: ValueType,
-                 widget: str | None) -> None:
+                 widget: str | None, options: Mapping[str, Any] | None = None) -> None:
         self.inner = inner
         super().__init__(required=False, label=inner.label, widget=ServerWidgetSlot(
             value_type=value_type, widget=widget,
             siblings=tuple(getattr(inner, "siblings", ())),
-            css_class=getattr(inner, "css_class", "")))
+            css_class=getattr(inner, "css_class", ""), options=options))
 
 
 def _json(value: Any) -> Any:
@@ -101,7 +116,9 @@ def render_widget(field: forms.Field, query: Mapping[str, Any], *, readonly: boo
     """The inputs of `field` for the builder, from the request's `query`: from
     `value` (JSON: the stored value) when they are asked for the first time,
     else from what they hold (`<prefix>-value_0`...), cleaned into the value
-    they make or the field's message. `changed` names the input that changed."""
+    they make or the field's message. `changed` names the input that changed.
+    A field with `errors_at_inputs` shows its messages at its inputs itself (its
+    widget renders them); raises `BadWidgetInput` for what no input could send."""
     prefix = query.get("prefix", "")
     prefix = prefix if _PREFIX.match(prefix) else "wbw"
     name = f"{prefix}-value"
@@ -111,8 +128,11 @@ def render_widget(field: forms.Field, query: Mapping[str, Any], *, readonly: boo
     field.disabled = readonly
     if readonly:
         attrs["disabled"] = True
+    sent = query.get("value", "null")
+    if len(sent) > MAX_VALUE_CHARS:
+        raise BadWidgetInput("The value is too long to be shown here.")
     try:
-        stored = json.loads(query.get("value", "null")[:10_000] or "null")
+        stored = json.loads(sent or "null")
     except ValueError:
         stored = None
     errors: list[str] = []
@@ -147,7 +167,7 @@ def render_widget(field: forms.Field, query: Mapping[str, Any], *, readonly: boo
     preview = getattr(field, "preview", None)
     return render_to_string("workflows_app/widgets/server_widget.html", {
         "inputs": SafeString(widget.render(name, shown, attrs=attrs)),
-        "errors": errors,
+        "errors": [] if getattr(field, "errors_at_inputs", False) else errors,
         "preview": preview(None if errors else value, _siblings(field, query))
         if preview else "",
         "value_json": json.dumps(value),

@@ -89,8 +89,11 @@ def _param_control(param: Param, input_id: str, check_url: str | None
         value_type = value_type.item_type  # type: ignore[attr-defined]
     if not renders_input(value_type):
         return SafeString(""), item
-    field = input_field(value_type, label=param.display_label)
-    attrs = {**input_attrs(value_type, field, check_url), "id": input_id}
+    # The widget the param asks for (`extra["widget"]`), of the value (not of a list's item).
+    widget = None if item else param.extra.get("widget")
+    widget = widget if isinstance(widget, str) else None
+    field = input_field(value_type, widget, options=param.extra, label=param.display_label)
+    attrs = {**input_attrs(value_type, field, check_url, widget), "id": input_id}
     # A widget renders safe HTML (its template escapes the attributes).
     return field.widget.render("value", None, attrs=attrs), item
 

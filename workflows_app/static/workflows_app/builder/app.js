@@ -233,6 +233,27 @@
     bindForm() {
       if (!this.form) return;
       this.form.addEventListener("submit", (event) => {
+        // An input the server is still reading (a row just typed): save once it answered.
+        if (WB.pendingWidgets(this.root)) {
+          event.preventDefault();
+          const submitter = event.submitter;
+          const again = () => {
+            if (WB.pendingWidgets(this.root)) return;
+            this.root.removeEventListener("wb:widget-settled", again);
+            window.clearTimeout(this.pendingSave);
+            this.form.requestSubmit(submitter && submitter.form === this.form ? submitter : undefined);
+          };
+          this.root.addEventListener("wb:widget-settled", again);
+          // An answer that never comes (the server is gone) must not hold Save forever.
+          this.pendingSave = window.setTimeout(() => {
+            this.root.removeEventListener("wb:widget-settled", again);
+            this.root.querySelectorAll("[data-wb-pending]").forEach((node) => {
+              delete node.dataset.wbPending;
+            });
+            this.showBlocked(this.root.querySelector(".wb-server-widget"));
+          }, 15000);
+          return;
+        }
         this.changed();
         // A box whose text could not be read blocks Save: saving would drop the text.
         const invalid = this.root.querySelector("[data-invalid]");
@@ -255,8 +276,12 @@
       if (invalid) {
         const details = invalid.closest("details");
         if (details) details.open = true;
-        invalid.scrollIntoView({block: "center"});
-        invalid.focus();
+        // In a box of several inputs (rows), the one marked wrong.
+        const input = invalid.matches("input, select, textarea") ? invalid
+          : invalid.querySelector('[aria-invalid="true"]') ||
+            invalid.querySelector("input, select, textarea") || invalid;
+        input.scrollIntoView({block: "center"});
+        input.focus();
       }
     }
 

@@ -478,10 +478,11 @@
 
   /**
    * A value whose form field has several inputs (a date, a time and a timezone; the
-   * schedule picker): the server renders them (builder/widget/, htmx) from the value
-   * at first, then again from what they hold whenever one changes, and says the
-   * value they make (data-wb-widget-value, JSON) or, at the field, what is wrong
-   * (which blocks Save). Nothing of any such field is known here.
+   * schedule picker; a request's body as rows): the server renders them
+   * (builder/widget/, htmx) from the value at first, then again from what they hold
+   * whenever one changes or one of its buttons is pressed, and says the value they
+   * make (data-wb-widget-value, JSON) or, at the field, what is wrong (which blocks
+   * Save). Nothing of any such field is known here.
    */
   WB.valueKinds.register("widget", {
     event: "htmx:afterSwap",
@@ -489,7 +490,7 @@
       control.dataset.wbJson = JSON.stringify(value === undefined ? null : value);
       serverWidget(app, control, opts);
     },
-    read(control, opts) {
+    read(control, opts, app) {
       const answer = control.querySelector("[data-wb-widget-value]");
       if (!answer) return null;
       if (answer.hasAttribute("data-wb-invalid")) {
@@ -497,6 +498,7 @@
         return null;
       }
       delete control.dataset.invalid;
+      WB.drafts.clear(app, opts.path);
       if (answer.value === control.dataset.wbJson) return null;  // unchanged
       control.dataset.wbJson = answer.value;
       const value = JSON.parse(answer.value);
@@ -504,32 +506,68 @@
     },
   });
 
+  /** Server widgets with a question not yet answered (Save waits for them). */
+  WB.pendingWidgets = (root) => root.querySelector("[data-wb-pending]");
+
+  /** What a server widget's inputs send: checkboxes only when checked. */
+  function inputValues(control, prefix) {
+    const values = {};
+    control.querySelectorAll("input[name], select[name], textarea[name]").forEach((input) => {
+      if ((input.type === "checkbox" || input.type === "radio") && !input.checked) return;
+      const name = prefix && input.name.startsWith(`${prefix}-`)
+        ? input.name.slice(prefix.length + 1) : input.name;
+      values[name] = input.value;
+    });
+    return values;
+  }
+
   /** Ask the server for the inputs of `control` (kind "widget") as they change. */
   function serverWidget(app, control, opts) {
     const prefix = WB.uid("wbw");
     let ticket = 0;
     let sentInputs = "";
     let sentSiblings = "";
-    const inputs = () => Array.from(control.querySelectorAll("[name]"));
-    const snapshot = () => JSON.stringify(inputs().map((input) => [input.name, input.value]));
+    // What the inputs held when last sent, by the value's place: a redraw of the
+    // editor (the scope reloads, a step is added) shows them again, blank rows and
+    // text that cannot be read included.
+    app.widgetInputs = app.widgetInputs || new Map();
+    const csrf = document.querySelector("#wb-check-form [name=csrfmiddlewaretoken]");
+    const snapshot = () => JSON.stringify(inputValues(control, prefix));
     const siblings = () => {
       const names = (control.dataset.wbSiblings || "").split(" ").filter(Boolean);
       return Object.fromEntries(names.map((name) => [`sibling_${name}`,
         WB.display((opts.siblings || {})[name])]));
     };
-    const refresh = (changed) => {
+    const earlier = () => {
+      const draft = WB.drafts.get(app, opts.path);
+      if (draft && draft.inputs) return draft.inputs;
+      const kept = app.widgetInputs.get(opts.path);
+      return kept && kept.json === control.dataset.wbJson ? kept.inputs : null;
+    };
+    const refresh = (changed, pressed) => {
       if (!control.isConnected || !window.htmx) return;
       const values = {type: control.dataset.wbType, widget: control.dataset.wbWidget,
         value: control.dataset.wbJson, prefix, label: opts.label || "", changed: changed || "",
         ticket: String(++ticket), ...siblings()};
+      if (control.dataset.wbOptions) values.options = control.dataset.wbOptions;
       if (app.readonly) values.readonly = "1";
-      inputs().forEach((input) => {
-        values[input.name] = input.value;
+      const typed = control.querySelector("[name]") ? inputValues(control, prefix)
+        : (earlier() || {});
+      Object.entries(typed).forEach(([name, value]) => {
+        values[`${prefix}-${name}`] = value;
       });
+      if (pressed) values[pressed.name] = pressed.value;
+      if (Object.keys(typed).length && !app.readonly) {
+        app.widgetInputs.set(opts.path, {json: control.dataset.wbJson, inputs: typed});
+      }
       sentInputs = snapshot();
       sentSiblings = JSON.stringify(siblings());
-      window.htmx.ajax("GET", control.dataset.wbWidgetUrl, {source: control, target: control,
-        swap: "innerHTML", values});
+      control.dataset.wbPending = "true";
+      // Editors post (a request's body may be long); others only look.
+      const post = Boolean(csrf) && !app.readonly;
+      window.htmx.ajax(post ? "POST" : "GET", control.dataset.wbWidgetUrl, {
+        source: control, target: control, swap: "innerHTML", values,
+        headers: post ? {"X-CSRFToken": csrf.value} : {}});
     };
     // Only the answer to the last question, while the inputs still hold what was sent.
     control.addEventListener("htmx:beforeSwap", (event) => {
@@ -538,12 +576,42 @@
         event.detail.shouldSwap = false;
       }
     });
+    control.addEventListener("htmx:afterRequest", (event) => {
+      const asked = event.detail.requestConfig && event.detail.requestConfig.parameters.ticket;
+      if (String(asked) !== String(ticket)) return;
+      delete control.dataset.wbPending;
+      if (event.detail.successful) {
+        const answer = control.querySelector("[data-wb-widget-value]");
+        if (answer && answer.hasAttribute("data-wb-invalid")) {
+          WB.drafts.set(app, opts.path, {inputs: inputValues(control, prefix)});
+        }
+      }
+      control.dispatchEvent(new CustomEvent("wb:widget-settled", {bubbles: true}));
+    });
+    control.addEventListener("htmx:afterSwap", () => {
+      // Text that may hold {{ variables }}: "Insert variable" beside it.
+      if (!WB.isStepPlace(opts.stepIndex) || app.readonly) return;
+      control.querySelectorAll("[data-wb-template]").forEach((input) => {
+        input.after(WB.variableInserter(app, opts.stepIndex, input));
+      });
+    });
     control.addEventListener("change", (event) => {
-      if (event.target !== control) refresh(event.target.name);
+      if (event.target !== control && event.target.name) refresh(event.target.name);
+    });
+    // A button of the widget (add or remove a row) asks the server with its value.
+    control.addEventListener("click", (event) => {
+      const button = event.target.closest("button[name]");
+      if (!button || !control.contains(button)) return;
+      event.preventDefault();
+      refresh(button.name, button);
     });
     const typed = WB.debounce((name) => refresh(name), 400);
     control.addEventListener("input", (event) => {
-      if (event.target !== control && event.target.tagName === "INPUT") typed(event.target.name);
+      if (event.target === control || !event.target.name) return;
+      if (["INPUT", "TEXTAREA"].includes(event.target.tagName)) {
+        control.dataset.wbPending = "true";
+        typed(event.target.name);
+      }
     });
     // Another setting it reads (the trigger's timezone) changed: ask again.
     app.root.addEventListener("wb:changed", () => {
