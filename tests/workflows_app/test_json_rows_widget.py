@@ -180,23 +180,23 @@ def test_a_stored_value_rows_cannot_show_opens_as_json(admin_client: Any) -> Non
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("hostile", [
-    {"b1-value_rows-TOTAL_FORMS": str(MAX_ROWS + 1)},
-    {"b1-value_rows-TOTAL_FORMS": "lots"},
-    {"b1-value_rows-TOTAL_FORMS": "-1"},
-    {"b1-value_rows-0-value": "x" * 100_001},
-    {"b1-value_text": "x" * 100_001, "b1-value_mode": "raw"},
-    {"options": json.dumps({"kinds": ["python"]})},
-    {"options": "[1]"},
-    {"options": "{not json"},
-    {"value": "1" * 200_001},
+@pytest.mark.parametrize(("hostile", "message"), [
+    ({"b1-value_rows-TOTAL_FORMS": str(MAX_ROWS + 1)}, f"At most {MAX_ROWS} rows"),
+    ({"b1-value_rows-TOTAL_FORMS": "lots"}, "The rows sent cannot be read."),
+    ({"b1-value_rows-TOTAL_FORMS": "-1"}, f"At most {MAX_ROWS} rows"),
+    ({"b1-value_rows-0-value": "x" * 100_001}, "A value is too long"),
+    ({"b1-value_text": "x" * 100_001, "b1-value_mode": "raw"}, "The JSON is too long"),
+    ({"options": json.dumps({"kinds": ["python"]})}, "Rows may be of these kinds only"),
+    ({"options": "[1]"}, "options are not readable"),
+    ({"options": "{not json"}, "options are not readable"),
+    ({"value": "1" * 200_001}, "The value is too long"),
 ])
-def test_what_no_input_could_send_is_refused(admin_client: Any, hostile: dict[str, Any]
-                                             ) -> None:
+def test_what_no_input_could_send_is_refused(admin_client: Any, hostile: dict[str, Any],
+                                             message: str) -> None:
     query = {**rows_query([("a", "text", "1")]), **hostile}
     response = admin_client.post(WIDGET, query)
     assert response.status_code == 400
-    assert b'role="alert"' in response.content
+    assert b'role="alert"' in response.content and message in response.content.decode()
 
 
 @pytest.mark.django_db

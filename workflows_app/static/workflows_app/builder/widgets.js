@@ -6,7 +6,8 @@
  *   (input.html; workflows_app.forms.builder), shown and read back by the kind it is
  *   marked with (WB.valueKinds: text, number, bool, choice, json, duration, record,
  *   widget). Every value without structure gets its input this way, dates and
- *   schedules included (kind "widget": the server renders their inputs).
+ *   schedules and a request's body as rows included (kind "widget": the server renders
+ *   their inputs).
  * WB.widgets: structural editors a type or param asks for by `widget` (no input of
  *   its own: "none").
  * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
