@@ -16,7 +16,7 @@ registered by a project appears here without any edit.
 
 - Catalogues: `triggers_catalogue()` / `steps_catalogue()` (grouped, for the
   builder's pickers), `trigger_list()` / `step_list()` / `type_list()` (flat, for
-  the API), `models_metadata()`, `input_types()`, `timezones()`, and `catalogue()`
+  the API), `models_metadata()`, `input_types()`, and `catalogue()`
   which bundles them with `METADATA_VERSION`.
 - Scope: `scope_metadata(definition)` answers, for a possibly unfinished
   definition, which references exist (the trigger's scope walked into labelled,
@@ -34,11 +34,9 @@ compatible.
 from __future__ import annotations
 
 import json
-import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -289,11 +287,6 @@ def input_types() -> list[dict[str, str]]:
     return options
 
 
-@cache
-def timezones() -> list[str]:
-    return sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC")
-
-
 def catalogue() -> dict[str, Any]:
     """Everything static a builder needs, versioned (`metadata_version`)."""
     return json_safe({
@@ -317,7 +310,6 @@ def builder_metadata(*, urls: Mapping[str, str], readonly: bool, scope: Mapping[
         "steps": fill_lazy_options(json_safe(steps_catalogue())),
         "models": models_metadata(),
         "input_types": input_types(),
-        "timezones": timezones(),
         "urls": dict(urls),
         "readonly": readonly,
         "scope": scope,

@@ -215,3 +215,4 @@ def test_the_form_field_reads_kinds_and_refuses_unknown_ones() -> None:
     assert JsonRowsField(kinds=["text"], row_label="header").kinds == ("text",)
     with pytest.raises(ValueError, match="Rows may be of these kinds only"):
         JsonRowsField(kinds=["text", "eval"])
+
