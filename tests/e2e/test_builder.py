@@ -33,9 +33,12 @@ def log_in(page: Page, base: str, username: str, next_url: str) -> None:
 
 
 def wait_for_scope(page: Page) -> None:
-    """The builder refreshes the references it offers after structural changes."""
+    """The builder refreshes the references it offers after structural changes, and
+    the server renders the inputs of its widgets (schedule, rows) once shown."""
     expect(page.locator("#workflow-builder")).not_to_have_attribute("data-scope-loading",
                                                                     "true")
+    expect(page.locator("#workflow-builder .wb-widget-loading")).to_have_count(0)
+    expect(page.locator("#workflow-builder [data-wb-pending]")).to_have_count(0)
 
 
 def test_build_change_and_break_a_workflow(page: Page, live_server: Any,

@@ -79,3 +79,53 @@ def test_rows_are_added_and_removed_through_the_server(page: Page, live_server: 
     body.get_by_role("button", name="Remove field 1").click()
     expect(body.locator(".wb-json-row")).to_have_count(1)
     assert problems == []
+
+
+def test_a_manual_triggers_inputs_are_rows_of_the_server(page: Page, live_server: Any,
+                                                         ada: Any) -> None:  # noqa: F811
+    from tests.e2e.test_builder import log_in
+    from tests.e2e.test_builder_boxes import ADD
+
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" else None)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.method)
+            if "/builder/widget/" in request.url else None)
+    log_in(page, live_server.url, "ada", ADD)
+    page.fill("#id_name", "By hand")
+    page.get_by_label("Started by hand").check()
+    settings = page.locator("#wb-trigger-config")
+    expect(settings).to_contain_text("No inputs: the workflow starts without asking anything.")
+
+    before = asked.count("POST")
+    settings.get_by_role("button", name="+ Add an input").click()
+    expect(settings.get_by_label("Input 1: name")).to_be_focused()
+    assert asked.count("POST") > before
+    settings.get_by_label("Input 1: name").fill("Amount due")
+    settings.get_by_label("Input 1: type").select_option("Number")
+    expect(settings.get_by_role("alert")).to_contain_text(
+        "Input 1: a name is lower-case letters, digits and _")
+    settings.get_by_label("Input 1: name").fill("amount")
+    settings.get_by_role("button", name="+ Add an input").click()
+    settings.get_by_label("Input 2: name").fill("speed")
+    settings.get_by_label("Input 2: type").select_option("Choice")
+    settings.get_by_label("Input 2: options").fill("slow, fast")
+    settings.get_by_label("Input 2: required").uncheck()
+    settings.get_by_role("button", name="+ Add an input").click()
+    settings.get_by_label("Input 3: name").fill("gone")
+    settings.get_by_role("button", name="Remove input 3").click()
+    expect(settings.locator(".wb-input-row")).to_have_count(2)
+    expect(settings.get_by_role("alert")).to_have_count(0)
+
+    page.click("#wb-save")
+    expect(page.locator(".messagelist")).to_contain_text("was saved as version 1")
+    definition = Workflow.objects.get(name="By hand").versions.get().definition
+    assert definition["trigger"]["inputs"] == [
+        {"name": "amount", "type": "Number"},
+        {"name": "speed", "type": "Choice", "required": False, "options": ["slow", "fast"]}]
+    page.reload()
+    settings = page.locator("#wb-trigger-config")
+    expect(settings.get_by_label("Input 2: options")).to_have_value("slow, fast")
+    assert problems == []

@@ -2,8 +2,8 @@
 module: `timezone` (a select), `cron` (cron text, read back in words as it is
 typed), `schedule` (the schedule picker, with its next runs) and `json_rows` (a
 JSON object, such as an HTTP request's body, as rows added and removed through
-the server)."""
+the server) and `inputs` (what a manual trigger asks for, as rows)."""
 
-from workflows_app.forms.widget_fields import cron, json_rows, schedule, timezone
+from workflows_app.forms.widget_fields import cron, json_rows, manual_inputs, schedule, timezone
 
-__all__ = ["cron", "json_rows", "schedule", "timezone"]
+__all__ = ["cron", "json_rows", "manual_inputs", "schedule", "timezone"]

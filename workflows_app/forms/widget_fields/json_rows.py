@@ -25,6 +25,7 @@ from django.forms.formsets import BaseFormSet, formset_factory
 
 from engine.types import ValueType
 from workflows_app.forms.builder_widgets import register_builder_widget
+from workflows_app.forms.server_rows import MAX_ROWS, apply_row_action, row_count
 from workflows_app.forms.server_widget import BadWidgetInput
 
 __all__ = ["KINDS", "MAX_ROWS", "JsonRowsField", "JsonRowsWidget", "RowForm", "RowsInput",
@@ -33,8 +34,6 @@ __all__ = ["KINDS", "MAX_ROWS", "JsonRowsField", "JsonRowsWidget", "RowForm", "R
 #: A row's kinds, in the order offered: kind -> label.
 KINDS = {"text": "Text", "number": "Number", "bool": "Yes / no",
          "json": "List or group (JSON)"}
-#: Most rows one value may have.
-MAX_ROWS = 200
 #: Longest text of one row's value or of the JSON box.
 MAX_TEXT = 100_000
 _NUMBER = re.compile(r"^-?\d[\d_]*$")
@@ -256,7 +255,6 @@ class JsonRowsWidget(forms.Widget):
 
     def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> RowsInput:
         changed = str(data.get("changed", ""))
-        action = str(data.get(f"{name}_action", "")) if changed == f"{name}_action" else ""
         wants_raw = data.get(f"{name}_mode") == "raw"
         text_key = f"{name}_text"
         if text_key in data:  # the JSON box was shown
@@ -266,28 +264,15 @@ class JsonRowsWidget(forms.Widget):
             shown = RowsInput(raw=True, text=text)
             return shown if wants_raw else self._to_rows(shown)
         shown = RowsInput(rows=self._rows_from(data, name, changed))
-        if action == "add":
-            shown.rows.append({"name": "", "kind": self.kinds[0], "value": ""})
-            shown.added = True
-        elif action.startswith("remove-") and action[7:].isdigit():
-            index = int(action[7:])
-            if index < len(shown.rows):
-                del shown.rows[index]
-        if len(shown.rows) > MAX_ROWS:
-            raise BadWidgetInput(f"At most {MAX_ROWS} rows can be edited here.")
+        shown.added = apply_row_action(data, name, shown.rows,
+                                       {"name": "", "kind": self.kinds[0], "value": ""})
         return self._to_raw(name, shown) if wants_raw else shown
 
     def _rows_from(self, data: Mapping[str, Any], name: str, changed: str
                    ) -> list[dict[str, str]]:
         prefix = f"{name}_rows"
-        try:
-            count = int(data.get(f"{prefix}-TOTAL_FORMS", "0"))
-        except (TypeError, ValueError):
-            raise BadWidgetInput("The rows sent cannot be read.") from None
-        if not 0 <= count <= MAX_ROWS:
-            raise BadWidgetInput(f"At most {MAX_ROWS} rows can be edited here.")
         rows = []
-        for index in range(count):
+        for index in range(row_count(data, prefix)):
             row = {key: str(data.get(f"{prefix}-{index}-{key}", ""))
                    for key in ("name", "kind", "value")}
             if any(len(text) > MAX_TEXT for text in row.values()):

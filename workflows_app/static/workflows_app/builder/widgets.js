@@ -10,7 +10,7 @@
  *   their inputs).
  * WB.widgets: structural editors a type or param asks for by `widget` (no input of
  *   its own: "none").
- * WB.wholeWidgets: editors that own the whole value ("condition", "inputs", ...).
+ * WB.wholeWidgets: editors that own the whole value ("condition", "record_fields", ...).
  * WB.valueEditor: picks one and adds "Fixed value / Reference" and list handling.
  */
 (function (window) {
@@ -581,11 +581,14 @@
       const asked = event.detail.requestConfig && event.detail.requestConfig.parameters.ticket;
       if (String(asked) !== String(ticket)) return;
       delete control.dataset.wbPending;
-      if (event.detail.successful) {
+      if (event.detail.successful && !app.readonly) {
         const answer = control.querySelector("[data-wb-widget-value]");
+        const shown = inputValues(control, prefix);
         if (answer && answer.hasAttribute("data-wb-invalid")) {
-          WB.drafts.set(app, opts.path, {inputs: inputValues(control, prefix)});
+          WB.drafts.set(app, opts.path, {inputs: shown});
         }
+        // The rows as shown go with the value they make (read back on afterSwap).
+        app.widgetInputs.set(opts.path, {json: control.dataset.wbJson, inputs: shown});
       }
       control.dispatchEvent(new CustomEvent("wb:widget-settled", {bubbles: true}));
     });

@@ -1,9 +1,9 @@
 /*
  * Workflow builder: structural editors a param may ask for with
  * Param(extra={"widget": ...}) (widgets with inputs of their own - timezone, cron,
- * schedule - are the server's Django form fields: workflows_app.forms.builder_widgets):
+ * schedule, a request's body as rows, a manual trigger's inputs - are the server's
+ * Django form fields: workflows_app.forms.builder_widgets):
  *
- *   inputs        the inputs a manual trigger asks for (name, type, label, required);
  *   record_fields the fields of a chosen record and their new values (record.update);
  *   condition     a condition tree (the filter step).
  *
@@ -16,121 +16,6 @@
 
   const WB = window.WorkflowBuilder;
   const h = WB.h;
-
-  /** The inputs a manual trigger asks for. */
-  WB.wholeWidgets.register("inputs", (app, opts) => {
-    let items = Array.isArray(opts.value) ? opts.value : [];
-    const types = app.meta.input_types || [];
-    const wrap = h("div", {class: "wb-inputs"});
-    const emit = () => opts.onChange(items.length ? items : undefined);
-
-    function cell(path, control) {
-      return h("td", {dataset: {path}}, [control]);
-    }
-
-    function draw() {
-      WB.redraw(app, wrap, () => {
-        wrap.replaceChildren();
-        if (!Array.isArray(opts.value) && opts.value !== undefined) {
-          wrap.appendChild(h("code", {text: JSON.stringify(opts.value)}));
-        }
-        const body = h("tbody");
-        items.forEach((item, index) => {
-          const path = WB.join(opts.path, index);
-          if (!WB.isObject(item)) {
-            body.appendChild(h("tr", {dataset: {path}}, [h("td", {colspan: 6},
-              [h("code", {text: JSON.stringify(item)})])]));
-            return;
-          }
-          const typeSelect = h("select", {"aria-label": `Input ${index + 1}: type`,
-            dataset: {focus: `${path}|type`}}, types.map((type) =>
-            h("option", {value: type.value, text: type.label})));
-          if (!types.some((type) => type.value === item.type)) {
-            typeSelect.appendChild(h("option", {value: String(item.type), text: String(item.type)}));
-          }
-          typeSelect.value = String(item.type);
-          typeSelect.addEventListener("change", () => {
-            item.type = typeSelect.value;
-            if (item.type !== "Choice") delete item.options;
-            emit();
-            draw();
-          });
-          const options = item.type === "Choice" ? h("input", {
-            type: "text", class: "vTextField", placeholder: "low, normal, high",
-            "aria-label": `Input ${index + 1}: options`, dataset: {focus: `${path}|options`},
-            value: Array.isArray(item.options) ? item.options.map((option) =>
-              (WB.isObject(option) ? option.value : option)).join(", ") : "",
-            oninput: (event) => {
-              item.options = event.target.value.split(",").map((text) => text.trim())
-                .filter(Boolean);
-              emit();
-            },
-          }) : null;
-          body.appendChild(h("tr", {dataset: {path}}, [
-            cell(WB.join(path, "name"), h("input", {
-              type: "text", class: "vTextField", value: WB.display(item.name),
-              placeholder: "order", "aria-label": `Input ${index + 1}: name`,
-              dataset: {focus: `${path}|name`},
-              onchange: (event) => {
-                item.name = event.target.value.trim();
-                emit();
-              },
-            })),
-            cell(WB.join(path, "type"), typeSelect),
-            cell(WB.join(path, "label"), h("input", {
-              type: "text", class: "vTextField", value: WB.display(item.label),
-              placeholder: item.name ? String(item.name).replace(/_/g, " ")
-                .replace(/^./, (first) => first.toUpperCase()) : "Label",
-              "aria-label": `Input ${index + 1}: label`,
-              dataset: {focus: `${path}|label`},
-              oninput: (event) => {
-                if (event.target.value) item.label = event.target.value;
-                else delete item.label;
-                emit();
-              },
-            })),
-            cell(WB.join(path, "required"), h("input", {
-              type: "checkbox", checked: item.required !== false,
-              "aria-label": `Input ${index + 1}: required`,
-              onchange: (event) => {
-                if (event.target.checked) delete item.required;
-                else item.required = false;
-                emit();
-              },
-            })),
-            cell(WB.join(path, "options"), options),
-            h("td", {}, [WB.iconButton("✕", `Remove input ${index + 1}`, () => {
-              items.splice(index, 1);
-              emit();
-              draw();
-            })]),
-          ]));
-        });
-        if (items.length) {
-          wrap.appendChild(h("table", {class: "wb-inputs-table"}, [
-            h("thead", {}, [h("tr", {}, ["Name", "Type", "Label", "Required", "Options", ""].map(
-              (text) => h("th", {text})))]),
-            body,
-          ]));
-        } else {
-          wrap.appendChild(h("p", {class: "help",
-            text: "No inputs: the workflow starts without asking anything."}));
-        }
-        wrap.appendChild(h("button", {
-          type: "button", class: "button wb-edit-only", text: "+ Add an input",
-          onclick: () => {
-            if (!Array.isArray(opts.value)) items = [];
-            items.push({name: "", type: "String"});
-            opts.value = items;
-            emit();
-            draw();
-          },
-        }));
-      });
-    }
-    draw();
-    return wrap;
-  });
 
   /** The fields of the record chosen in the sibling param (default "record"). */
   WB.wholeWidgets.register("record_fields", (app, opts) => {
