@@ -309,7 +309,6 @@ def builder_metadata(*, urls: Mapping[str, str], readonly: bool, scope: Mapping[
         "triggers": fill_lazy_options(json_safe(triggers_catalogue())),
         "steps": fill_lazy_options(json_safe(steps_catalogue())),
         "models": models_metadata(),
-        "input_types": input_types(),
         "urls": dict(urls),
         "readonly": readonly,
         "scope": scope,

@@ -280,11 +280,13 @@ def test_cron_text_is_read_back_in_words_as_it_is_checked(admin_client) -> None:
 
 @pytest.mark.django_db
 def test_the_builder_page_no_longer_lists_every_timezone(admin_client: Any) -> None:
-    """Timezones are the server's select (widget `timezone`): the page's metadata
-    does not carry the whole list for a script that no longer reads it."""
+    """Timezones are the server's select (widget `timezone`) and a manual trigger's
+    input types its rows' select (widget `inputs`): the page's metadata does not
+    carry those lists for a script that no longer reads them."""
     html = admin_client.get(reverse("admin:workflows_app_workflow_add")).content.decode()
     found = re.search(r'<script id="workflow-builder-metadata" type="application/json">'
                       r"(.*?)</script>", html, re.S)
     assert found
     metadata = json.loads(found.group(1))
-    assert "input_types" in metadata and "timezones" not in metadata
+    assert "steps" in metadata
+    assert "timezones" not in metadata and "input_types" not in metadata
