@@ -53,6 +53,8 @@ from workflows_app.records import (
     get_registration,
     registrations,
 )
+from workflows_app.tenancy import config as tenancy_config
+from workflows_app.tenancy.scoping import scope
 from workflows_app.triggers.webhook.samples import sample_from
 
 #: The `MODELS` option (and `register_model` argument) declaring samples.
@@ -304,10 +306,14 @@ def trying(model: str, field: str, sample: Any | None) -> Iterator[None]:
         _trying.reset(token)
 
 
-def problems_for(model: str, field: str, sample: Any | None) -> list[str]:
+def problems_for(model: str, field: str, sample: Any | None,
+                 who: Any = None) -> list[str]:
     """What `sample` as the field's sample would break: for each saved workflow
-    (its live and its latest version) that is valid now, why it would not be."""
+    (its live and its latest version) that is valid now, why it would not be. With
+    tenancy on and `who` given, a workflow `who` may not see is not named."""
     found: list[str] = []
+    visible = (set(scope(Workflow.objects.all(), who).values_list("pk", flat=True))
+               if who is not None and tenancy_config.enabled() else None)
     needle = f".{field}"
     workflows = Workflow.objects.select_related("live_version").order_by("name")
     for workflow in workflows:
@@ -322,6 +328,9 @@ def problems_for(model: str, field: str, sample: Any | None) -> list[str]:
                 continue  # already invalid: not this sample's doing
             with trying(model, field, sample):
                 errors = _errors(version.definition)
+            if errors and visible is not None and workflow.pk not in visible:
+                found.append("a workflow of another organisation uses it")
+                break
             if errors:
                 found.append(f'the workflow "{workflow.name}" uses it: {errors[0]}')
                 break

@@ -161,3 +161,37 @@ def test_a_socket_closes_when_its_user_leaves_the_organisation(committed_world: 
         await comm.disconnect()
 
     async_to_sync(test)()
+
+
+def test_a_draft_is_offered_only_requests_its_organisation_received(
+        world: World, client: Any) -> None:
+    from django.test import Client
+
+    response = client.post(reverse("workflows_app:webhook", args=[world.bolt_hook.webhook_token]),
+                           data='{"ticket": "Bolt secret plans"}', content_type="application/json")
+    assert response.status_code == 202
+    received = reverse("admin:workflows_app_workflow_webhook_received_any")
+    bob, alice = Client(), Client()
+    bob.force_login(world.bob)
+    alice.force_login(world.alice)
+    assert [item["workflow"] for item in bob.get(received).json()["received"]] == [
+        "Bolt intake"]
+    assert alice.get(received).json()["received"] == []
+
+
+def test_a_refused_sample_names_only_the_users_organisations_workflows(
+        world: World, settings: Any) -> None:
+    from tests.workflows_app.test_json_field_samples import DELIVERY, order_workflow
+    from workflows_app import json_samples
+
+    settings.WORKFLOWS = {**settings.WORKFLOWS, "MODELS": {
+        **settings.WORKFLOWS["MODELS"], "demo.order": {"fields": "__all__"}}}
+    carrier = {"ref": "record.delivery.carrier", "op": "eq", "value": "DHL"}
+    with json_samples.trying("demo.order", "delivery", DELIVERY):
+        save_definition(order_workflow(carrier, name="Bolt parcels"), tenant=world.bolt)
+        assert json_samples.problems_for("demo.order", "delivery", {"express": True},
+                                         world.alice) == [
+            "a workflow of another organisation uses it"]
+        [named] = json_samples.problems_for("demo.order", "delivery", {"express": True},
+                                            world.bob)
+    assert named.startswith('the workflow "Bolt parcels" uses it')

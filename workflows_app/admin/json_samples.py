@@ -85,7 +85,7 @@ class JSONFieldSampleForm(forms.ModelForm):
         if problem:
             self.add_error(place, f"Sample of {field.label}: {problem}.")
             return cleaned
-        broken = json_samples.problems_for(field.model, field.field, sample)
+        broken = json_samples.problems_for(field.model, field.field, sample, self.user)
         if broken:
             self.add_error(place, f"Sample of {field.label}: it would break saved "
                                   f"workflows — {'; '.join(broken)}.")
@@ -136,7 +136,8 @@ class JSONFieldSampleAdmin(RefuseNulQueryMixin, admin.ModelAdmin):
         for sample in objs:
             registration = get_registration(sample.model)
             declared = registration.samples.get(sample.field) if registration else None
-            for problem in json_samples.problems_for(sample.model, sample.field, declared):
+            for problem in json_samples.problems_for(sample.model, sample.field, declared,
+                                                     request.user):
                 protected.append(f"{sample}: {problem}")
         return deleted, counts, perms, protected
 
