@@ -58,7 +58,7 @@ def test_a_card_has_a_row_per_param_with_its_label_marker_help_and_input(
     # The step's own fields show the draft's values.
     assert 'value="tell_ops"' in text and 'value="Tell ops"' in text
     assert '<option value="continue" selected>' in text
-    assert re.search(r'name="max_attempts" value="3"', text)
+    assert re.search(r'name="max_attempts" value="3" min="1" max="20"', text)  # the engine's
     assert 'data-unknown-param="old_param"' in text  # not declared: offered for removal
 
 

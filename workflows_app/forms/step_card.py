@@ -26,6 +26,7 @@ from django import forms
 from django.utils.safestring import SafeString
 
 from engine import Param, StepType
+from engine.definition import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS
 from engine.types import ArrayType
 from workflows_app.forms.builder import input_attrs, input_field, renders_input
 
@@ -107,7 +108,7 @@ class StepCardForm(forms.Form):
     use_required_attribute = False
 
     label = forms.CharField(
-        label="Label", required=False, max_length=200,
+        label="Label", required=False,
         help_text="A name for this step, shown in run history and in messages.")
     key = forms.CharField(
         label="Key",
@@ -116,9 +117,11 @@ class StepCardForm(forms.Form):
     when = forms.BooleanField(label="Only run this step if…", required=False)
     on_error = forms.ChoiceField(label="If it fails", choices=ON_ERROR_CHOICES,
                                  required=False)
-    max_attempts = forms.IntegerField(label="Attempts in all", min_value=0, required=False)
+    # The engine's limits, so that the number boxes offer what it accepts.
+    max_attempts = forms.IntegerField(label="Attempts in all", min_value=1,
+                                      max_value=MAX_ATTEMPTS, required=False)
     backoff_seconds = forms.FloatField(label="Seconds between attempts", min_value=0,
-                                       required=False)
+                                       max_value=MAX_BACKOFF_SECONDS, required=False)
 
     def __init__(self, step_class: type[StepType], step: Mapping[str, Any], *, path: str,
                  check_url: str | None = None) -> None:
