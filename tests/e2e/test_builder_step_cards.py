@@ -68,6 +68,7 @@ def test_a_projects_own_step_gets_its_card_from_the_server(
 
     # Saved with a required input left empty: nothing is saved, and the page comes
     # back with every card (none asked for), the message at the field.
+    expect(page.locator(".wb-step[aria-busy]")).to_have_count(0)  # the nested one too
     asked.clear()
     page.click("#wb-save")
     expect(page.locator(".errornote").first).to_contain_text("Nothing was saved")
